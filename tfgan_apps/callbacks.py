@@ -1,0 +1,149 @@
+"""Keras callbacks for a training run: progress bar, TensorBoard scalars and samples, NaN guard, checkpoints."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Mapping
+
+import keras
+import numpy as np
+import tensorflow as tf
+from absl import logging
+
+from tfgan_apps import visualize
+from tfgan_apps.errors import TrainingError
+from tfgan_apps.progress import progress_bar
+
+# Tracker name → hierarchical TensorBoard tag.
+_TAGS = {
+    "d_loss": "Loss/D/total",
+    "d_adv": "Loss/D/adv",
+    "g_loss": "Loss/G/total",
+    "g_adv": "Loss/G/adv",
+    "d_real": "D/real_score",
+    "d_fake": "D/fake_score",
+}
+_PENALTY_NAMES = ("gradient_penalty", "r1", "r2", "dragan")
+
+
+def tag_for(name: str) -> str:
+    """TensorBoard tag of a logged value (penalties under ``Loss/D/reg/``, the rest under ``Train/``)."""
+    if name in _TAGS:
+        return _TAGS[name]
+    if name in _PENALTY_NAMES:
+        return f"Loss/D/reg/{name}"
+    return f"Train/{name}"
+
+
+def current_step(model: keras.Model) -> int:
+    """The model's completed training steps as a Python int."""
+    return int(model.step.numpy())
+
+
+class ProgressBar(keras.callbacks.Callback):
+    """A tqdm bar over the whole run (steps, steps/s, a few losses)."""
+
+    def __init__(self, total_steps: int, initial_step: int, steps_per_execution: int = 1) -> None:
+        super().__init__()
+        self.total, self.initial, self.stride = total_steps, initial_step, steps_per_execution
+        self._bar = None
+        self._last_postfix = 0.0
+
+    def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
+        self._bar = progress_bar(total=self.total, initial=self.initial, desc="train", unit="step")
+
+    def on_train_batch_end(self, batch: int, logs: Mapping[str, Any] | None = None) -> None:
+        self._bar.update(self.stride)
+        now = time.monotonic()
+        if logs and now - self._last_postfix > 1.0:
+            self._last_postfix = now
+            shown = {k: f"{float(v):.3f}" for k, v in logs.items() if k in ("d_loss", "g_loss")}
+            self._bar.set_postfix(shown, refresh=False)
+
+    def on_train_end(self, logs: Mapping[str, Any] | None = None) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+class NonFiniteGuard(keras.callbacks.Callback):
+    """Stops the run with a TrainingError naming the step and loss term that became NaN/Inf.
+
+    It runs before the checkpoint callback, so the last good checkpoint is kept.
+    """
+
+    def on_train_batch_end(self, batch: int, logs: Mapping[str, Any] | None = None) -> None:
+        for name, value in (logs or {}).items():
+            if not math.isfinite(float(value)):
+                step = current_step(self.model)
+                raise TrainingError(
+                    f"non-finite {name} ({float(value)}) at step {step}; the last good checkpoint is kept. "
+                    "Lower the learning rates or add a penalty (e.g. --config.model.penalties.r1=10)"
+                )
+
+
+class ScalarLogger(keras.callbacks.Callback):
+    """Writes every logged term, learning rates and steps/s to TensorBoard at the end of each loop."""
+
+    def __init__(self, writer: tf.summary.SummaryWriter, every: int) -> None:
+        super().__init__()
+        self.writer, self.every = writer, every
+        self._t0 = time.monotonic()
+        self._step0: int | None = None
+
+    def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
+        self._t0, self._step0 = time.monotonic(), current_step(self.model)
+
+    def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
+        step = current_step(self.model)
+        if step % self.every:
+            return
+        now = time.monotonic()
+        rate = (step - self._step0) / max(now - self._t0, 1e-9)
+        self._t0, self._step0 = now, step
+        with self.writer.as_default(step=step):
+            for name, value in (logs or {}).items():
+                tf.summary.scalar(tag_for(name), float(value))
+            for net in ("g", "d"):
+                optimizer = getattr(self.model, f"{net}_optimizer", None)
+                if optimizer is not None:
+                    tf.summary.scalar(f"LearningRate/{net.upper()}", float(keras.ops.convert_to_numpy(
+                        optimizer.learning_rate)))
+            tf.summary.scalar("Speed/steps_per_sec", rate)
+        self.writer.flush()
+        logging.info("step %d: %s (%.2f steps/s)", step,
+                     ", ".join(f"{k}={float(v):.4f}" for k, v in (logs or {}).items()), rate)
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Every N steps draws samples from a fixed latent batch and writes a picture to TensorBoard."""
+
+    def __init__(self, writer: tf.summary.SummaryWriter, every: int, kind: str, count: int = 64,
+                 reference: np.ndarray | None = None, seed: int = 1234) -> None:
+        super().__init__()
+        self.writer, self.every, self.kind, self.count = writer, every, kind, count
+        self.reference, self.seed = reference, seed
+
+    def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
+        step = current_step(self.model)
+        if step % self.every:
+            return
+        samples = np.asarray(self.model.generate(self.count, seed=self.seed))
+        picture = visualize.render(self.kind, samples, self.reference)
+        with self.writer.as_default(step=step):
+            tf.summary.image("Samples", picture[None], step=step)
+        self.writer.flush()
+
+
+class Checkpointer(keras.callbacks.Callback):
+    """Saves a checkpoint every N steps and at the final step (numbered by step)."""
+
+    def __init__(self, manager: tf.train.CheckpointManager, every: int, final_step: int) -> None:
+        super().__init__()
+        self.manager, self.every, self.final_step = manager, every, final_step
+
+    def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
+        step = current_step(self.model)
+        if step % self.every == 0 or step >= self.final_step:
+            path = self.manager.save(checkpoint_number=step)
+            logging.info("saved checkpoint %s", path)

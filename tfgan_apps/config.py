@@ -1,0 +1,137 @@
+"""The config schema shared by every recipe, and its validation.
+
+Recipes in ``configs/`` start from ``base_config()`` and override a few fields;
+any field can then be overridden from the command line
+(``--config.train.steps=200``). ``validate`` turns bad values into ConfigErrors
+that name the valid choices.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import ml_collections
+
+from tfgan_apps.errors import ConfigError
+
+STRATEGIES = ("default", "one_device", "mirrored", "multi_worker", "tpu")
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+ON_NAN = ("stop",)
+
+
+def base_config() -> ml_collections.ConfigDict:
+    """Defaults for every field; a DCGAN on 32×32 digits."""
+    c = ml_collections.ConfigDict()
+    c.name = "dcgan_digits"
+
+    c.model = ml_collections.ConfigDict()
+    c.model.name = "gan"
+    c.model.latent_dim = 64
+    c.model.loss = "non_saturating"
+    # Every penalty is listed so any can be switched on from a flag; 0 = off.
+    # weight_clip's value is the clip bound c (WGAN: 0.01).
+    c.model.penalties = ml_collections.ConfigDict(
+        {"gradient_penalty": 0.0, "r1": 0.0, "r2": 0.0, "dragan": 0.0, "weight_clip": 0.0}
+    )
+    c.model.generator = ml_collections.ConfigDict({"type": "dcgan", "width": 64})
+    c.model.discriminator = ml_collections.ConfigDict({"type": "dcgan", "width": 64})
+
+    c.data = ml_collections.ConfigDict()
+    c.data.source = "digits"
+    c.data.image_size = 32  # images: side in px; signals: length
+    c.data.channels = 1
+    c.data.batch_size = 64  # global batch, split across replicas
+    c.data.skip_corrupt = False  # folder sources: skip undecodable files instead of failing
+    c.data.photos = ("astronaut", "coffee", "chelsea", "rocket", "immunohistochemistry")
+    c.data.photo_scale = 1.0
+    c.data.max_examples = 0  # tfds: 0 = all
+    c.data.tfds_data_dir = ""
+    c.data.tfds_download = False
+    c.data.noise = 0.05  # signals_1d noise std
+
+    c.train = ml_collections.ConfigDict()
+    c.train.steps = 3000
+    c.train.d_steps = 1
+    c.train.g_lr = 2e-4
+    c.train.d_lr = 2e-4
+    c.train.beta_1 = 0.5
+    c.train.beta_2 = 0.999
+    c.train.log_every = 100
+    c.train.image_every = 500
+    c.train.checkpoint_every = 500
+    c.train.keep_checkpoints = 3
+    c.train.jit_compile = True
+    c.train.steps_per_execution = 1
+    c.train.mixed_precision = "float32"
+    c.train.seed = 0
+    c.train.deterministic = False  # tf.config.experimental.enable_op_determinism()
+    c.train.strategy = "default"
+    c.train.logical_cpus = 0  # >0: split the CPU into this many logical devices (mirrored on CPU)
+    c.train.tpu = ""  # TPU address for strategy=tpu ("" = local / from environment)
+    c.train.on_nan = "stop"
+
+    c.export = ml_collections.ConfigDict()
+    c.export.enabled = True  # export SavedModels at the end of training
+    c.export.grid_size = 64  # samples in the TensorBoard grid
+    return c
+
+
+def _check(ok: bool, message: str) -> None:
+    if not ok:
+        raise ConfigError(message)
+
+
+def validate(config: ml_collections.ConfigDict) -> None:
+    """Raises ConfigError for values that cannot work, naming the valid choices."""
+    from tfgan_apps.data.pipeline import parse_source
+    from tfgan_apps.registry import LOSSES, MODELS, PENALTIES, SOURCES
+
+    MODELS.get(config.model.name)
+    LOSSES.get(config.model.loss)
+    for name, weight in config.model.penalties.items():
+        PENALTIES.get(name)
+        _check(weight >= 0, f"config.model.penalties.{name} must be ≥ 0, got {weight}")
+    SOURCES.get(parse_source(config.data.source)[0])
+    for section, key in (("train", "steps"), ("train", "d_steps"), ("train", "log_every"),
+                         ("train", "image_every"), ("train", "checkpoint_every"),
+                         ("train", "steps_per_execution"), ("data", "batch_size"), ("data", "image_size"),
+                         ("model", "latent_dim")):
+        value = config[section][key]
+        _check(isinstance(value, int) and value > 0, f"config.{section}.{key} must be a positive integer, got {value}")
+    _check(config.data.channels in (1, 3), f"config.data.channels must be 1 or 3, got {config.data.channels}")
+    _check(config.train.strategy in STRATEGIES,
+           f"unknown strategy {config.train.strategy!r}; valid choices: {', '.join(STRATEGIES)}")
+    _check(config.train.mixed_precision in PRECISIONS,
+           f"unknown mixed_precision {config.train.mixed_precision!r}; valid choices: {', '.join(PRECISIONS)}")
+    _check(config.train.on_nan in ON_NAN, f"unknown on_nan {config.train.on_nan!r}; valid choices: {', '.join(ON_NAN)}")
+    for key in ("g_lr", "d_lr"):
+        _check(config.train[key] > 0, f"config.train.{key} must be > 0, got {config.train[key]}")
+
+
+def loop_length(train_cfg: Any) -> int:
+    """Steps per Keras epoch: the largest length that divides steps and every logging interval."""
+    return math.gcd(train_cfg.steps, train_cfg.log_every, train_cfg.image_every, train_cfg.checkpoint_every)
+
+
+def to_json(config: ml_collections.ConfigDict) -> str:
+    """A stable JSON dump of the resolved config (saved in the run directory)."""
+    return json.dumps(json.loads(config.to_json_best_effort()), indent=2, sort_keys=True)
+
+
+def from_json(text: str) -> ml_collections.ConfigDict:
+    """Reads a config saved by ``to_json`` back, on top of the schema so every field exists."""
+    loaded = json.loads(text)
+    config = base_config()
+
+    def merge(target: ml_collections.ConfigDict, values: dict[str, Any]) -> None:
+        for key, value in values.items():
+            if isinstance(value, dict) and key in target and isinstance(target[key], ml_collections.ConfigDict):
+                merge(target[key], value)
+            else:
+                with target.ignore_type():
+                    target[key] = tuple(value) if isinstance(value, list) else value
+
+    merge(config, loaded)
+    return config

@@ -1,0 +1,126 @@
+"""Data that ships inside installed packages and works offline: digits, LFW faces, photos."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from tfgan_apps.data.source import ArraySource, Source, to_uint8_images
+from tfgan_apps.errors import ConfigError
+from tfgan_apps.registry import SOURCES
+
+# Photos bundled with scikit-image that load without a download.
+BUNDLED_PHOTOS = (
+    "astronaut", "coffee", "chelsea", "rocket", "hubble_deep_field", "immunohistochemistry",
+    "retina", "camera", "brick", "grass", "gravel", "moon", "cat", "coins", "clock", "page", "text",
+)
+
+
+@SOURCES.register("digits")
+def digits(cfg: Any, argument: str | None = None) -> Source:
+    """The 1797 8×8 sklearn digits, resized to ``cfg.image_size``, with labels 0–9."""
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    images = to_uint8_images(bunch.images / 16.0, cfg.image_size, cfg.channels)
+    return ArraySource("digits", "image", images, bunch.target.astype(np.int32), num_classes=10)
+
+
+@SOURCES.register("lfw")
+def lfw(cfg: Any, argument: str | None = None) -> Source:
+    """scikit-image's ``lfw_subset``: 100 faces then 100 non-faces, 25×25 grey (label 1 = face)."""
+    from skimage.data import lfw_subset
+
+    faces = lfw_subset()
+    images = to_uint8_images(faces, cfg.image_size, cfg.channels)
+    labels = np.array([1] * 100 + [0] * 100, np.int32)
+    return ArraySource("lfw", "image", images, labels, num_classes=2)
+
+
+def load_photo(name: str) -> np.ndarray:
+    """Loads a bundled scikit-image photo as float32 RGB in [0, 1] (grey photos repeated)."""
+    import skimage.data
+
+    if name not in BUNDLED_PHOTOS:
+        raise ConfigError(f"unknown bundled photo {name!r}; valid choices: {', '.join(BUNDLED_PHOTOS)}")
+    photo = np.asarray(getattr(skimage.data, name)(), np.float32)
+    if photo.max() > 1.0:
+        photo = photo / 255.0
+    if photo.ndim == 2:
+        photo = np.repeat(photo[..., None], 3, axis=-1)
+    return photo[..., :3]
+
+
+class PhotoCrops(Source):
+    """Random square crops of a set of photos (generative: every batch is new crops).
+
+    Photos are stored zero-padded in one uint8 tensor; a crop is taken with
+    ``tf.image.crop_and_resize`` on boxes that land on exact pixel centres, so
+    it is a plain crop, vectorised over the batch. The photo for each crop is
+    chosen with probability proportional to its area.
+    """
+
+    def __init__(self, name: str, photos: Sequence[np.ndarray], crop: int, channels: int) -> None:
+        for i, p in enumerate(photos):
+            if min(p.shape[:2]) < crop:
+                raise ConfigError(f"photo #{i} ({p.shape[0]}×{p.shape[1]}) is smaller than the crop size {crop}")
+        super().__init__(name=name, kind="image", shape=(crop, crop, channels))
+        self.crop = crop
+        height = max(p.shape[0] for p in photos)
+        width = max(p.shape[1] for p in photos)
+        stack = np.zeros((len(photos), height, width, 3), np.uint8)
+        for i, p in enumerate(photos):
+            stack[i, : p.shape[0], : p.shape[1]] = np.round(p * 255)
+        self._stack = stack
+        self._sizes = np.array([p.shape[:2] for p in photos], np.float32)
+        self._area_logits = np.log(self._sizes.prod(axis=1) / self._sizes.prod(axis=1).sum())
+        self._channels = channels
+        self._stack_tensor: tf.Tensor | None = None
+
+    def load(self, positions: tf.Tensor, indices: tf.Tensor, seed: tf.Tensor) -> dict[str, tf.Tensor]:
+        if self._stack_tensor is None:
+            self._stack_tensor = tf.constant(self._stack)
+        batch = tf.shape(positions)[0]
+        seeds = tf.random.experimental.stateless_split(seed, 3)
+        which = tf.random.stateless_categorical(
+            tf.constant(self._area_logits[None], tf.float32), batch, seed=seeds[0]
+        )[0]
+        sizes = tf.gather(tf.constant(self._sizes), which)
+        unit = tf.random.stateless_uniform([batch, 2], seed=seeds[1])
+        top_left = tf.floor(unit * (sizes - self.crop + 1))
+        full = tf.constant([self._stack.shape[1] - 1, self._stack.shape[2] - 1], tf.float32)
+        boxes = tf.concat([top_left / full, (top_left + self.crop - 1) / full], axis=1)
+        crops = tf.image.crop_and_resize(
+            self._stack_tensor, boxes, tf.cast(which, tf.int32), (self.crop, self.crop), method="nearest"
+        )
+        flip = tf.random.stateless_uniform([batch, 1, 1, 1], seed=seeds[2]) < 0.5
+        crops = tf.where(flip, tf.reverse(crops, axis=[2]), crops)
+        if self._channels == 1:
+            crops = tf.image.rgb_to_grayscale(crops)
+        return {"x": crops / 127.5 - 1.0}
+
+    def examples(self, limit: int | None = None) -> np.ndarray:
+        n = limit or 1024
+        out = self.load(tf.range(n, dtype=tf.int64), tf.zeros([n], tf.int64), tf.constant([0, 0], tf.int64))
+        return out["x"].numpy()
+
+
+@SOURCES.register("photos")
+def photos(cfg: Any, argument: str | None = None) -> Source:
+    """Random ``image_size`` crops (with horizontal flips) of the bundled photos in ``cfg.photos``.
+
+    ``cfg.photo_scale`` (default 1.0) shrinks every photo first, so a crop covers
+    more of the scene.
+    """
+    names = list(argument.split(",")) if argument else list(cfg.get("photos", ("astronaut", "coffee", "chelsea")))
+    scale = float(cfg.get("photo_scale", 1.0))
+    loaded = []
+    for name in names:
+        photo = load_photo(name)
+        if scale != 1.0:
+            size = (max(1, round(photo.shape[0] * scale)), max(1, round(photo.shape[1] * scale)))
+            photo = tf.image.resize(photo, size, antialias=True).numpy().clip(0, 1)
+        loaded.append(photo)
+    return PhotoCrops("photos:" + ",".join(names), loaded, cfg.image_size, cfg.channels)

@@ -1,0 +1,485 @@
+"""Seeded, composable image degradations for the restoration applications.
+
+A *degradation* is a pure TF function ``(images, seed) -> degraded`` where
+``images`` is float32 ``[B, H, W, C]`` (or a single ``[H, W, C]`` image) in
+[-1, 1] and ``seed`` an int32/int64 tensor of shape ``[2]``. Only stateless
+random ops (``tf.random.stateless_*``) are used, so the same seed always gives
+the same result: a tf.data pipeline that derives its seeds from the example
+index is resumable and reproducible. Degradations are built by *factories*
+with keyword parameters, registered by name in ``registry.DEGRADATIONS``::
+
+    noisy = build_degradation({"type": "gaussian_noise", "sigma_range": (0, 55)})
+    pair = make_pair(clean, noisy, seed)                 # (degraded, clean)
+    sr = build_degradation([{"type": "downsample", "scale": 4},
+                            {"type": "gaussian_noise", "sigma": 5}])  # composed
+
+Registered names: ``gaussian_noise``, ``rain``, ``rain_light``, ``rain_heavy``,
+``downsample``, ``compose``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import tensorflow as tf
+
+from tfgan_apps.errors import ConfigError
+from tfgan_apps.registry import DEGRADATIONS
+
+Degradation = Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
+"""``(images [B,H,W,C] in [-1, 1], seed [2] int) -> degraded images``."""
+
+Range = float | Sequence[float]
+"""A fixed value, or ``(lo, hi)`` drawn uniformly per image."""
+
+DegradationSpec = str | Mapping[str, Any] | Sequence[Any]
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _batched(fn: Degradation) -> Degradation:
+    """Lets a batch-wise degradation also accept one ``[H, W, C]`` image and a Python seed."""
+
+    def wrapper(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+        images = tf.convert_to_tensor(images, tf.float32)
+        seed = tf.convert_to_tensor(seed)
+        if not seed.dtype.is_integer:
+            raise ValueError(
+                f"seed must be an int32/int64 tensor of shape [2], got {seed.dtype}"
+            )
+        if seed.dtype not in (tf.int32, tf.int64):
+            seed = tf.cast(seed, tf.int64)
+        if images.shape.rank == 3:
+            return fn(images[tf.newaxis], seed)[0]
+        if images.shape.rank != 4:
+            raise ValueError(
+                f"images must be [B, H, W, C] or [H, W, C], got shape {images.shape}"
+            )
+        return fn(images, seed)
+
+    wrapper.__doc__ = fn.__doc__
+    wrapper.__name__ = getattr(fn, "__name__", "degradation")
+    return wrapper
+
+
+def _split(seed: tf.Tensor, num: int) -> tf.Tensor:
+    """Derives ``num`` independent stateless seeds ``[num, 2]`` from one seed."""
+    return tf.random.experimental.stateless_split(seed, num=num)
+
+
+def _check_range(
+    value: Range, what: str, lo: float | None = None, hi: float | None = None
+) -> tuple[float, float]:
+    """Normalises a fixed value or ``(lo, hi)`` pair to a checked ``(lo, hi)`` tuple."""
+    if isinstance(value, (int, float)):
+        pair = (float(value), float(value))
+    else:
+        values = tuple(float(v) for v in value)
+        if len(values) != 2 or values[0] > values[1]:
+            raise ConfigError(
+                f"{what} must be a number or a (lo, hi) pair with lo <= hi, got {value!r}"
+            )
+        pair = values  # type: ignore[assignment]
+    if (lo is not None and pair[0] < lo) or (hi is not None and pair[1] > hi):
+        raise ConfigError(f"{what} must lie in [{lo}, {hi}], got {value!r}")
+    return pair
+
+
+def _per_image(
+    bounds: tuple[float, float], batch: tf.Tensor, seed: tf.Tensor
+) -> tf.Tensor:
+    """Returns a ``[B]`` float32 vector: the fixed value, or uniform draws in ``[lo, hi)``."""
+    lo, hi = bounds
+    if lo == hi:
+        return tf.fill([batch], tf.constant(lo, tf.float32))
+    return tf.random.stateless_uniform([batch], seed, minval=lo, maxval=hi)
+
+
+def _gaussian_kernel_1d(sigma: float) -> tf.Tensor:
+    """A normalised 1-D Gaussian of radius ``ceil(3σ)``."""
+    radius = max(1, math.ceil(3.0 * sigma))
+    x = tf.range(-radius, radius + 1, dtype=tf.float32)
+    k = tf.exp(-0.5 * tf.square(x / sigma))
+    return k / tf.reduce_sum(k)
+
+
+def _gaussian_blur_single_channel(x: tf.Tensor, sigma: float) -> tf.Tensor:
+    """Separable Gaussian blur of ``[B, H, W, 1]`` with zero padding."""
+    if sigma <= 0:
+        return x
+    k = _gaussian_kernel_1d(sigma)
+    x = tf.nn.conv2d(x, tf.reshape(k, [-1, 1, 1, 1]), strides=1, padding="SAME")
+    return tf.nn.conv2d(x, tf.reshape(k, [1, -1, 1, 1]), strides=1, padding="SAME")
+
+
+# ----------------------------------------------------------------------------- noise
+
+
+@DEGRADATIONS.register("gaussian_noise")
+def gaussian_noise(
+    sigma: float = 25.0,
+    sigma_range: Sequence[float] | None = None,
+    poisson: bool = False,
+    poisson_peak: float = 255.0,
+    jpeg_quality: int | Sequence[int] | None = None,
+    clip: bool = False,
+) -> Degradation:
+    """Additive white Gaussian noise (AWGN), optionally with Poisson noise and JPEG re-compression.
+
+    Args:
+      sigma: noise standard deviation on the 0–255 scale, the denoising papers'
+        convention: σ=25 means 25/255 of the [0, 1] range, i.e. 2·25/255 in [-1, 1].
+      sigma_range: ``(lo, hi)`` on the 0–255 scale; σ is drawn uniformly per
+        image (blind denoising, e.g. DnCNN-B's (0, 55)). Overrides ``sigma``.
+      poisson: first applies signal-dependent shot noise:
+        ``Poisson(peak · x01) / peak`` on the [0, 1]-scaled image.
+      poisson_peak: photon count of a white pixel (lower = noisier).
+      jpeg_quality: finally re-encodes each image as JPEG at this quality (int) or
+        a quality drawn per image from ``(lo, hi)`` inclusive. Uses
+        ``tf.image.adjust_jpeg_quality``, which works on one image at a time
+        (mapped over the batch), needs 1 or 3 channels and quantises to uint8,
+        so its output is clipped to [-1, 1].
+      clip: clip the result to [-1, 1] (sensor saturation). Off by default as in
+        the synthetic AWGN benchmarks (DnCNN, BSD68), whose noisy inputs are unclipped.
+    """
+    bounds = _check_range(
+        sigma if sigma_range is None else sigma_range, "sigma", lo=0.0
+    )
+    if poisson_peak <= 0:
+        raise ConfigError(f"poisson_peak must be > 0, got {poisson_peak}")
+    quality = (
+        None
+        if jpeg_quality is None
+        else _check_range(jpeg_quality, "jpeg_quality", lo=0, hi=100)
+    )
+
+    @_batched
+    def apply(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+        seeds = _split(seed, 4)
+        batch = tf.shape(images)[0]
+        x = images
+        if poisson:
+            x01 = tf.clip_by_value((x + 1.0) / 2.0, 0.0, 1.0)
+            counts = tf.random.stateless_poisson(
+                tf.shape(x), seeds[0], lam=x01 * poisson_peak, dtype=tf.float32
+            )
+            x = counts / poisson_peak * 2.0 - 1.0
+        sigmas = _per_image(bounds, batch, seeds[1]) * (2.0 / 255.0)
+        x = (
+            x
+            + tf.random.stateless_normal(tf.shape(x), seeds[2])
+            * sigmas[:, None, None, None]
+        )
+        if quality is not None:
+            x = _jpeg(x, quality, seeds[3])
+        if clip:
+            x = tf.clip_by_value(x, -1.0, 1.0)
+        return x
+
+    return apply
+
+
+def _jpeg(
+    images: tf.Tensor, quality: tuple[float, float], seed: tf.Tensor
+) -> tf.Tensor:
+    """Re-encodes every image of a [-1, 1] batch as JPEG at a fixed or per-image quality."""
+    channels = images.shape[-1]
+    if channels not in (None, 1, 3):
+        raise ConfigError(f"jpeg_quality needs 1 or 3 channels, got {channels}")
+    lo, hi = int(quality[0]), int(quality[1])
+    batch = tf.shape(images)[0]
+    if lo == hi:
+        qualities = tf.fill([batch], lo)
+    else:
+        qualities = tf.random.stateless_uniform(
+            [batch], seed, minval=lo, maxval=hi + 1, dtype=tf.int32
+        )
+    x01 = tf.clip_by_value((images + 1.0) / 2.0, 0.0, 1.0)
+    out = tf.map_fn(
+        lambda args: tf.image.adjust_jpeg_quality(args[0], args[1]),
+        (x01, qualities),
+        fn_output_signature=tf.TensorSpec(x01.shape[1:], tf.float32),
+    )
+    return out * 2.0 - 1.0
+
+
+# ----------------------------------------------------------------------------- rain
+
+
+def line_kernel(
+    angle: tf.Tensor, length: tf.Tensor, size: int, width: float = 1.0
+) -> tf.Tensor:
+    """Anti-aliased line kernels ``[size, size, B]`` with peak value 1, for motion blur.
+
+    ``angle`` (degrees, counter-clockwise from the +x axis as seen on screen: 0 is
+    horizontal, 90 vertical) and ``length`` (px) are ``[B]`` vectors. A kernel
+    pixel's weight is ``clip(1 + (width - 1)/2 - d, 0, 1)`` with ``d`` its distance
+    to the centred segment, so a line is ``width`` px thick with a one-pixel soft edge.
+    """
+    r = (size - 1) / 2.0
+    coords = tf.range(size, dtype=tf.float32) - r
+    yy, xx = tf.meshgrid(coords, coords, indexing="ij")  # [size, size]
+    theta = tf.cast(angle, tf.float32) * (math.pi / 180.0)
+    dx = tf.cos(theta)[None, None, :]
+    dy = -tf.sin(theta)[None, None, :]  # image rows grow downwards
+    half = tf.cast(length, tf.float32)[None, None, :] / 2.0
+    t = tf.clip_by_value(xx[..., None] * dx + yy[..., None] * dy, -half, half)
+    dist = tf.sqrt(
+        tf.square(xx[..., None] - t * dx) + tf.square(yy[..., None] - t * dy)
+    )
+    return tf.clip_by_value(1.0 + (width - 1.0) / 2.0 - dist, 0.0, 1.0)
+
+
+def _streak_layer(
+    batch: tf.Tensor,
+    height: tf.Tensor,
+    width_px: tf.Tensor,
+    seed: tf.Tensor,
+    density: tuple[float, float],
+    angle: tuple[float, float],
+    length: tuple[float, float],
+    thickness: float,
+    blur: float,
+) -> tf.Tensor:
+    """One layer of rain streaks ``[B, H, W, 1]`` in [0, 1]."""
+    seeds = _split(seed, 4)
+    # Gaussian noise thresholded so that a fraction `density` of pixels become specks.
+    dens = _per_image(density, batch, seeds[0])
+    threshold = tf.math.ndtri(1.0 - tf.clip_by_value(dens, 1e-7, 1.0 - 1e-7))
+    noise = tf.random.stateless_normal(tf.stack([batch, height, width_px, 1]), seeds[1])
+    specks = tf.cast(noise > threshold[:, None, None, None], tf.float32)
+    # Motion blur along a line, one kernel per image: the batch is moved to the
+    # channel axis so a single depthwise convolution applies every image's kernel.
+    size = math.ceil(length[1] + thickness) // 2 * 2 + 1
+    kernels = line_kernel(
+        _per_image(angle, batch, seeds[2]),
+        _per_image(length, batch, seeds[3]),
+        size,
+        thickness,
+    )
+    streaks = tf.nn.depthwise_conv2d(
+        tf.transpose(specks, [3, 1, 2, 0]),
+        kernels[:, :, :, None],
+        strides=[1, 1, 1, 1],
+        padding="SAME",
+    )
+    streaks = tf.transpose(streaks, [3, 1, 2, 0])
+    # Normalise: the kernels peak at 1, so a lone streak is 1 on its axis; overlaps saturate.
+    streaks = tf.clip_by_value(streaks, 0.0, 1.0)
+    return tf.clip_by_value(_gaussian_blur_single_channel(streaks, blur), 0.0, 1.0)
+
+
+@DEGRADATIONS.register("rain")
+def rain(
+    density: Range = 0.01,
+    angle: Range = (75.0, 105.0),
+    length: Range = (10.0, 20.0),
+    alpha: Range = 0.8,
+    second_layer: bool = False,
+    thickness: float = 1.0,
+    blur: float = 0.5,
+) -> Degradation:
+    """Synthetic rain streaks, made the way Rain100L/H and Rain800 were (Photoshop-style).
+
+    Per image: Gaussian noise → threshold to sparse specks (``density`` = fraction
+    of pixels) → motion blur along a line (``angle`` degrees, 0 = horizontal,
+    90 = vertical; ``length`` px; line kernel built in TF, applied with a depthwise
+    convolution) → normalise to [0, 1] (kernels peak at 1; overlaps saturate) →
+    slight Gaussian ``blur`` (σ px) → screen blend on [0, 1]-scaled images:
+    ``out = 1 − (1 − img)(1 − α·streaks)``, computed as ``img + α·streaks·(1 − img)``
+    so the output is never darker than the input. Streaks are achromatic (the
+    same layer for every channel).
+
+    Every value argument except ``thickness``/``blur`` is a number or a ``(lo, hi)``
+    range drawn uniformly per image. ``second_layer`` adds a sparser (density/2),
+    longer (×1.5), wider (thickness ×2.5) and more blurred (blur ×3 + 1) layer at
+    0.6 α with its angle range widened by ±10°, like Rain100H's several streak directions.
+    """
+    density_b = _check_range(density, "density", lo=0.0, hi=1.0)
+    angle_b = _check_range(angle, "angle")
+    length_b = _check_range(length, "length", lo=1.0)
+    alpha_b = _check_range(alpha, "alpha", lo=0.0, hi=1.0)
+    if thickness <= 0 or blur < 0:
+        raise ConfigError(
+            f"rain thickness must be > 0 and blur >= 0, got {thickness}, {blur}"
+        )
+
+    @_batched
+    def apply(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+        seeds = _split(seed, 4)
+        shape = tf.shape(images)
+        batch, height, width_px = shape[0], shape[1], shape[2]
+        streaks = _streak_layer(
+            batch,
+            height,
+            width_px,
+            seeds[0],
+            density_b,
+            angle_b,
+            length_b,
+            thickness,
+            blur,
+        )
+        alphas = _per_image(alpha_b, batch, seeds[1])[:, None, None, None]
+        layer = alphas * streaks
+        if second_layer:
+            streaks2 = _streak_layer(
+                batch,
+                height,
+                width_px,
+                seeds[3],
+                (density_b[0] / 2, density_b[1] / 2),
+                (angle_b[0] - 10.0, angle_b[1] + 10.0),
+                (length_b[0] * 1.5, length_b[1] * 1.5),
+                thickness * 2.5,
+                blur * 3.0 + 1.0,
+            )
+            layer2 = 0.6 * alphas * streaks2
+            layer = 1.0 - (1.0 - layer) * (
+                1.0 - layer2
+            )  # screen the two layers together
+        return images + layer * (1.0 - images)
+
+    return apply
+
+
+@DEGRADATIONS.register("rain_light")
+def rain_light(
+    density: Range = 0.004,
+    angle: Range = (80.0, 100.0),
+    length: Range = (10.0, 18.0),
+    alpha: Range = (0.6, 0.8),
+    second_layer: bool = False,
+    thickness: float = 1.0,
+    blur: float = 0.5,
+) -> Degradation:
+    """Light rain in the spirit of Rain100L: sparse (0.4 % specks), thin, one near-vertical layer."""
+    return rain(density, angle, length, alpha, second_layer, thickness, blur)
+
+
+@DEGRADATIONS.register("rain_heavy")
+def rain_heavy(
+    density: Range = (0.005, 0.01),
+    angle: Range = (65.0, 115.0),
+    length: Range = (15.0, 30.0),
+    alpha: Range = (0.6, 0.85),
+    second_layer: bool = True,
+    thickness: float = 1.5,
+    blur: float = 0.7,
+) -> Degradation:
+    """Heavy rain in the spirit of Rain100H: dense, long, wider streaks plus a second blurred layer."""
+    return rain(density, angle, length, alpha, second_layer, thickness, blur)
+
+
+# ----------------------------------------------------------------------------- resolution
+
+
+@DEGRADATIONS.register("downsample")
+def downsample(
+    scale: int = 4, method: str = "bicubic", antialias: bool = True
+) -> Degradation:
+    """Bicubic (anti-aliased) downsampling by an integer ``scale`` (2, 3, 4, …) for super-resolution.
+
+    Output ``[B, H/scale, W/scale, C]`` from ``tf.image.resize(..., method="bicubic",
+    antialias=True)``, clipped to [-1, 1] (bicubic overshoots). The HR patch size
+    must be divisible by ``scale`` (e.g. 96 for ×2/×3/×4 — crop HR patches to a
+    multiple of the scale); a static shape that is not raises ConfigError, a
+    dynamic one fails a runtime assertion. The seed is unused (deterministic).
+    """
+    if not isinstance(scale, int) or scale < 1:
+        raise ConfigError(f"downsample scale must be a positive integer, got {scale!r}")
+
+    @_batched
+    def apply(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+        del seed
+        for dim, size in zip(("height", "width"), images.shape[1:3]):
+            if size is not None and size % scale:
+                raise ConfigError(
+                    f"image {dim} {size} is not divisible by downsample scale {scale}"
+                )
+        shape = tf.shape(images)
+        with tf.control_dependencies(
+            [
+                tf.debugging.assert_equal(
+                    shape[1:3] % scale,
+                    0,
+                    message=f"image size must be divisible by scale {scale}",
+                )
+            ]
+        ):
+            size = shape[1:3] // scale
+        out = tf.image.resize(images, size, method=method, antialias=antialias)
+        return tf.clip_by_value(out, -1.0, 1.0)
+
+    return apply
+
+
+# ----------------------------------------------------------------------------- composition
+
+
+def compose(*degradations: Degradation) -> Degradation:
+    """Applies degradations in sequence; stage ``i`` gets the ``i``-th seed split from the given seed."""
+    stages = tuple(degradations)
+
+    @_batched
+    def apply(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+        if not stages:
+            return images
+        seeds = _split(seed, len(stages))
+        for i, stage in enumerate(stages):
+            images = stage(images, seeds[i])
+        return images
+
+    return apply
+
+
+@DEGRADATIONS.register("compose")
+def compose_specs(stages: Sequence[DegradationSpec] = ()) -> Degradation:
+    """Builds every spec in ``stages`` and composes them (config form of ``compose``)."""
+    return compose(*(build_degradation(stage) for stage in stages))
+
+
+def build_degradation(spec: DegradationSpec) -> Degradation:
+    """Builds a degradation from a name, a ``{"type": name, **kwargs}`` mapping or a list of those (composed).
+
+    The spec is copied, never mutated. Unknown names and options raise
+    ConfigError listing the valid choices.
+    """
+    if isinstance(spec, str):
+        return DEGRADATIONS.get(spec)()
+    if hasattr(spec, "to_dict"):  # ml_collections.ConfigDict
+        spec = spec.to_dict()
+    if isinstance(spec, Mapping):
+        options = dict(spec)
+        name = options.pop("type", None)
+        if not name:
+            raise ConfigError(
+                f"degradation spec needs a 'type', e.g. {{'type': 'gaussian_noise'}}; got {dict(spec)}"
+            )
+        factory = DEGRADATIONS.get(name)
+        params = inspect.signature(factory).parameters
+        unknown = sorted(set(options) - set(params))
+        if unknown:
+            raise ConfigError(
+                f"degradation {name!r} has no option(s) {', '.join(unknown)}; accepted: {', '.join(params)}"
+            )
+        return factory(**options)
+    if isinstance(spec, Sequence):
+        return compose(*(build_degradation(s) for s in spec))
+    raise ConfigError(
+        f"a degradation spec is a name, a mapping or a list of those; got {spec!r}"
+    )
+
+
+def make_pair(
+    clean: tf.Tensor, degradation: Degradation | DegradationSpec, seed: tf.Tensor
+) -> tuple[tf.Tensor, tf.Tensor]:
+    """Returns ``(degraded, clean)``, the (input, target) pair of a restoration model."""
+    if not callable(degradation):
+        degradation = build_degradation(degradation)
+    clean = tf.convert_to_tensor(clean, tf.float32)
+    return degradation(clean, seed), clean

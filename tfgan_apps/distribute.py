@@ -1,0 +1,49 @@
+"""``tf.distribute`` strategy from the config: default | one_device | mirrored | multi_worker | tpu."""
+
+from __future__ import annotations
+
+import tensorflow as tf
+from absl import logging
+
+from tfgan_apps.config import STRATEGIES
+from tfgan_apps.errors import ConfigError
+
+
+def split_cpu(count: int) -> None:
+    """Splits the physical CPU into ``count`` logical devices (call before TF initialises devices)."""
+    if count <= 1:
+        return
+    cpus = tf.config.list_physical_devices("CPU")
+    try:
+        tf.config.set_logical_device_configuration(cpus[0], [tf.config.LogicalDeviceConfiguration()] * count)
+    except RuntimeError as err:
+        raise ConfigError(f"cannot split the CPU into {count} logical devices after TensorFlow started: {err}") from None
+
+
+def strategy_from(name: str, tpu: str = "") -> tf.distribute.Strategy:
+    """Returns the named strategy.
+
+    ``mirrored`` uses every GPU, or every logical CPU device when there is no
+    GPU (see ``train.logical_cpus``); ``multi_worker`` reads the cluster from the
+    ``TF_CONFIG`` environment variable; ``tpu`` connects to ``tpu`` (an address
+    or name, empty for a local TPU VM).
+    """
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "one_device":
+        gpus = tf.config.list_logical_devices("GPU")
+        return tf.distribute.OneDeviceStrategy(gpus[0].name if gpus else "/cpu:0")
+    if name == "mirrored":
+        devices = [d.name for d in tf.config.list_logical_devices("GPU")] or [
+            d.name for d in tf.config.list_logical_devices("CPU")
+        ]
+        logging.info("MirroredStrategy over %s", devices)
+        return tf.distribute.MirroredStrategy(devices)
+    if name == "multi_worker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    if name == "tpu":
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu or None)
+        tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+        return tf.distribute.TPUStrategy(resolver)
+    raise ConfigError(f"unknown strategy {name!r}; valid choices: {', '.join(STRATEGIES)}")

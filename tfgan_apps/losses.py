@@ -1,0 +1,100 @@
+"""Adversarial losses as pure per-example functions.
+
+Every loss family is an ``AdversarialLoss`` pair of functions with one signature
+pattern (after TF-GAN's ``losses_impl``):
+
+* ``discriminator(real_outputs, fake_outputs) -> per-example loss [batch]``
+* ``generator(fake_outputs) -> per-example loss [batch]``
+
+Discriminator outputs are logits of any shape ``[batch, ...]`` (a single logit or
+a PatchGAN map); non-batch axes are averaged. Returning per-example values lets
+the model average over the *global* batch (``tf.nn.compute_average_loss``), which
+is what makes multi-replica training match single-device training.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import tensorflow as tf
+
+from tfgan_apps.registry import LOSSES
+
+PerExample = Callable[..., tf.Tensor]
+
+
+def per_example_mean(x: tf.Tensor) -> tf.Tensor:
+    """Averages a ``[batch, ...]`` tensor over all non-batch axes, in float32."""
+    x = tf.cast(x, tf.float32)
+    if x.shape.rank is not None and x.shape.rank <= 1:
+        return tf.reshape(x, [-1])
+    return tf.reduce_mean(tf.reshape(x, [tf.shape(x)[0], -1]), axis=1)
+
+
+@dataclass(frozen=True)
+class AdversarialLoss:
+    """A named pair of per-example discriminator and generator losses."""
+
+    name: str
+    discriminator: PerExample
+    generator: PerExample
+
+
+def _softplus_d_loss(real: tf.Tensor, fake: tf.Tensor) -> tf.Tensor:
+    # -log σ(r) - log(1 - σ(f)) written stably.
+    return per_example_mean(tf.nn.softplus(-tf.cast(real, tf.float32))) + per_example_mean(
+        tf.nn.softplus(tf.cast(fake, tf.float32))
+    )
+
+
+def minimax_generator_loss(fake: tf.Tensor) -> tf.Tensor:
+    """Original GAN generator loss: minimise log(1 − σ(D(G(z)))) (saturates early in training)."""
+    return per_example_mean(-tf.nn.softplus(tf.cast(fake, tf.float32)))
+
+
+def non_saturating_generator_loss(fake: tf.Tensor) -> tf.Tensor:
+    """Non-saturating generator loss: minimise −log σ(D(G(z)))."""
+    return per_example_mean(tf.nn.softplus(-tf.cast(fake, tf.float32)))
+
+
+def least_squares_discriminator_loss(real: tf.Tensor, fake: tf.Tensor) -> tf.Tensor:
+    """LSGAN (a=0, b=1): ½(D(x) − 1)² + ½D(G(z))²."""
+    real, fake = tf.cast(real, tf.float32), tf.cast(fake, tf.float32)
+    return 0.5 * per_example_mean(tf.square(real - 1.0)) + 0.5 * per_example_mean(tf.square(fake))
+
+
+def least_squares_generator_loss(fake: tf.Tensor) -> tf.Tensor:
+    """LSGAN generator loss (c=1): ½(D(G(z)) − 1)²."""
+    return 0.5 * per_example_mean(tf.square(tf.cast(fake, tf.float32) - 1.0))
+
+
+def wasserstein_discriminator_loss(real: tf.Tensor, fake: tf.Tensor) -> tf.Tensor:
+    """WGAN critic loss: D(G(z)) − D(x) (the critic maximises the difference)."""
+    return per_example_mean(fake) - per_example_mean(real)
+
+
+def wasserstein_generator_loss(fake: tf.Tensor) -> tf.Tensor:
+    """WGAN generator loss: −D(G(z)). Also the generator loss of the hinge GAN."""
+    return -per_example_mean(fake)
+
+
+def hinge_discriminator_loss(real: tf.Tensor, fake: tf.Tensor) -> tf.Tensor:
+    """Hinge loss (SNGAN, SAGAN): relu(1 − D(x)) + relu(1 + D(G(z)))."""
+    real, fake = tf.cast(real, tf.float32), tf.cast(fake, tf.float32)
+    return per_example_mean(tf.nn.relu(1.0 - real)) + per_example_mean(tf.nn.relu(1.0 + fake))
+
+
+for _loss in (
+    AdversarialLoss("minimax", _softplus_d_loss, minimax_generator_loss),
+    AdversarialLoss("non_saturating", _softplus_d_loss, non_saturating_generator_loss),
+    AdversarialLoss("least_squares", least_squares_discriminator_loss, least_squares_generator_loss),
+    AdversarialLoss("wasserstein", wasserstein_discriminator_loss, wasserstein_generator_loss),
+    AdversarialLoss("hinge", hinge_discriminator_loss, wasserstein_generator_loss),
+):
+    LOSSES.register(_loss.name)(_loss)
+
+
+def get(name: str) -> AdversarialLoss:
+    """Looks up an adversarial loss family by name."""
+    return LOSSES.get(name)

@@ -1,0 +1,263 @@
+"""The base ``GAN``: d_steps discriminator updates, then one generator update.
+
+DCGAN, LSGAN, WGAN, WGAN-GP, DRAGAN, SNGAN and R1/R2 GANs are configurations of
+this class (networks, ``loss``, ``penalties``); variants whose *algorithm*
+differs subclass it and override a named step.
+
+Randomness is stateless and derived from (seed, training step, call site), so
+a resumed run repeats an uninterrupted one exactly and nothing but the
+optimizers' step counters has to be checkpointed for it. Latent noise is drawn
+for the *global* batch and each replica takes its slice, so a multi-replica run
+uses the same noise as a single-device run. Every loss term is a per-example
+value averaged over the global batch (``tf.nn.compute_average_loss``), which is
+what ``apply_gradients`` expects when it sums the replicas' gradients.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import keras
+import tensorflow as tf
+
+from tfgan_apps import losses
+from tfgan_apps.errors import ConfigError
+from tfgan_apps.nets import build_network
+from tfgan_apps.registry import DISCRIMINATORS, GENERATORS, MODELS, PENALTIES
+
+
+def replica_info() -> tuple[Any, int]:
+    """(replica id, number of replicas in sync) of the current replica context."""
+    ctx = tf.distribute.get_replica_context()
+    if ctx is None:  # cross-replica context: behave as a single replica
+        return 0, 1
+    return ctx.replica_id_in_sync_group, ctx.num_replicas_in_sync
+
+
+@MODELS.register("gan")
+class GAN(keras.Model):
+    """A generator/discriminator pair trained with a named adversarial loss and penalties.
+
+    Args:
+      generator: maps z [B, latent_dim] to samples.
+      discriminator: maps samples to logits [B, ...].
+      latent_dim: size of z ~ N(0, I).
+      loss: adversarial loss family (see ``registry.LOSSES``).
+      penalties: ``{name: weight}`` of regularizers (see ``registry.PENALTIES``);
+        ``weight_clip``'s value is the clip bound c.
+      d_steps: discriminator updates per generator update; each uses its own
+        slice of the real batch, so the pipeline delivers ``d_steps × batch``.
+      seed: seed of the model's random streams.
+    """
+
+    def __init__(
+        self,
+        generator: keras.Model,
+        discriminator: keras.Model,
+        latent_dim: int,
+        loss: str = "non_saturating",
+        penalties: Mapping[str, float] | None = None,
+        d_steps: int = 1,
+        seed: int = 0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if d_steps < 1:
+            raise ConfigError(f"train.d_steps must be ≥ 1, got {d_steps}")
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = int(latent_dim)
+        self.adversarial = losses.get(loss)
+        # A weight of 0 switches a penalty off (configs list every penalty so flags can enable any).
+        self.penalty_weights = {name: float(w) for name, w in (penalties or {}).items() if w}
+        self._penalties = {name: PENALTIES.get(name) for name in self.penalty_weights}
+        self.d_steps = int(d_steps)
+        self.seed = int(seed)
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.tracker_names()}
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def from_settings(cls, config: Any, source: Any, sync_batchnorm: bool = False) -> "GAN":
+        """Builds the model and its networks from a run config (``model``, ``train``) and the data source."""
+        model_cfg = config.model
+        generator, discriminator = cls.build_networks(model_cfg, source, sync_batchnorm)
+        return cls(
+            generator,
+            discriminator,
+            latent_dim=model_cfg.latent_dim,
+            loss=model_cfg.loss,
+            penalties=dict(model_cfg.get("penalties", {})),
+            d_steps=config.train.d_steps,
+            seed=config.train.seed,
+            **cls.extra_settings(model_cfg, source),
+        )
+
+    @classmethod
+    def build_networks(cls, model_cfg: Any, source: Any, sync_batchnorm: bool) -> tuple[keras.Model, keras.Model]:
+        """Builds (generator, discriminator) from ``model_cfg.generator`` / ``.discriminator`` specs."""
+        generator = build_network(
+            GENERATORS, model_cfg.generator, latent_dim=model_cfg.latent_dim,
+            output_shape=source.shape, sync_batchnorm=sync_batchnorm,
+        )
+        discriminator = build_network(
+            DISCRIMINATORS, model_cfg.discriminator, input_shape=source.shape, sync_batchnorm=sync_batchnorm
+        )
+        return generator, discriminator
+
+    @classmethod
+    def extra_settings(cls, model_cfg: Any, source: Any) -> dict[str, Any]:
+        """Variant-specific constructor arguments read from the config (none for the base GAN)."""
+        return {}
+
+    def compile(self, d_optimizer: keras.optimizers.Optimizer, g_optimizer: keras.optimizers.Optimizer,
+                **kwargs: Any) -> None:
+        """Sets the two optimizers and creates their variables (so checkpoints restore eagerly)."""
+        super().compile(**kwargs)
+        self.d_optimizer = d_optimizer
+        self.g_optimizer = g_optimizer
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+
+    def call(self, z: tf.Tensor, training: bool = False) -> tf.Tensor:
+        """The generator's forward pass."""
+        return self.generator(z, training=training)
+
+    def checkpoint_items(self) -> dict[str, Any]:
+        """Everything a checkpoint must hold to resume exactly (subclasses add their own)."""
+        return {
+            "generator": self.generator,
+            "discriminator": self.discriminator,
+            "g_optimizer": self.g_optimizer,
+            "d_optimizer": self.d_optimizer,
+        }
+
+    def exportables(self, source: Any) -> dict[str, tf.Module]:
+        """Modules to export as SavedModels, by name (base GAN: the generator)."""
+        from tfgan_apps.export import GeneratorExport
+
+        return {"generator": GeneratorExport(self.generator, self.latent_dim, source.kind)}
+
+    @property
+    def step(self) -> tf.Variable:
+        """Completed training steps (= generator updates)."""
+        return self.g_optimizer.iterations
+
+    # ------------------------------------------------------------------ metrics
+    def tracker_names(self) -> list[str]:
+        """Names of the ``keras.metrics.Mean`` trackers, logged as ``Loss/...``/``D/...`` scalars."""
+        penalties = [n for n, p in self._penalties.items() if p.loss is not None]
+        return ["d_loss", "d_adv", *penalties, "g_loss", "g_adv", "d_real", "d_fake"]
+
+    @property
+    def metrics(self) -> list[keras.metrics.Metric]:
+        return list(self.trackers.values())
+
+    def update_trackers(self, values: Mapping[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+        """Updates trackers with global-batch-scaled values and returns all current means.
+
+        Values are per-replica sums divided by the global batch; multiplying by the
+        replica count makes the trackers' cross-replica average the global mean.
+        """
+        _, replicas = replica_info()
+        for name, value in values.items():
+            if name in self.trackers:
+                self.trackers[name].update_state(tf.cast(value, tf.float32) * replicas)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    # ------------------------------------------------------------------ randomness
+    def step_seed(self, salt: int) -> tf.Tensor:
+        """A stateless seed unique to (model seed, training step, call site ``salt`` < 64)."""
+        step = tf.cast(self.step, tf.int64)
+        return tf.stack([tf.constant(self.seed, tf.int64), step * 64 + salt])
+
+    def replica_seed(self, salt: int) -> tf.Tensor:
+        """Like ``step_seed`` but different on every replica (for per-example draws)."""
+        replica_id, _ = replica_info()
+        return self.step_seed(salt) + tf.stack([tf.constant(0, tf.int64), tf.cast(replica_id, tf.int64) * 2**40])
+
+    def sample_latent(self, batch_size: tf.Tensor, salt: int) -> tf.Tensor:
+        """z ~ N(0, I) for this replica's ``batch_size`` examples, sliced from one global draw."""
+        replica_id, replicas = replica_info()
+        z = tf.random.stateless_normal([batch_size * replicas, self.latent_dim], seed=self.step_seed(salt))
+        start = tf.cast(replica_id, tf.int32) * batch_size
+        return z[start : start + batch_size]
+
+    def generate(self, n_or_z: int | tf.Tensor, seed: int = 0, training: bool = False) -> tf.Tensor:
+        """Samples from the generator: ``n`` samples (seeded) or the images of a given latent batch."""
+        if isinstance(n_or_z, int):
+            z = tf.random.stateless_normal([n_or_z, self.latent_dim], seed=[seed, 0])
+        else:
+            z = tf.convert_to_tensor(n_or_z, tf.float32)
+        return self.generator(z, training=training)
+
+    # ------------------------------------------------------------------ training
+    def global_mean(self, per_example: tf.Tensor) -> tf.Tensor:
+        """Sum over this replica's examples divided by the global batch size."""
+        _, replicas = replica_info()
+        per_example = tf.cast(per_example, tf.float32)
+        return tf.nn.compute_average_loss(
+            per_example, global_batch_size=tf.shape(per_example)[0] * replicas
+        )
+
+    def apply_update(self, optimizer: keras.optimizers.Optimizer, tape: tf.GradientTape,
+                     loss: tf.Tensor, variables: list[tf.Variable]) -> None:
+        """Gradient step on ``variables`` (loss scaling handled by the optimizer for float16)."""
+        grads = tape.gradient(optimizer.scale_loss(loss), variables)
+        optimizer.apply_gradients(zip(grads, variables))
+
+    def penalty_terms(self, real: tf.Tensor, fake: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
+        """Weighted loss-type penalties on the discriminator, each averaged over the global batch."""
+        terms = {}
+        for i, (name, penalty) in enumerate(self._penalties.items()):
+            if penalty.loss is None:
+                continue
+
+            def d_fn(x: tf.Tensor) -> tf.Tensor:
+                return self.discriminator(x, training=True)
+
+            value = penalty.loss(d_fn, real, fake, self.replica_seed(salt + 1 + i))
+            terms[name] = self.penalty_weights[name] * self.global_mean(value)
+        return terms
+
+    def apply_constraints(self) -> None:
+        """Applies constraint-type penalties (WGAN weight clipping) after a D update."""
+        for name, penalty in self._penalties.items():
+            if penalty.constraint is not None:
+                penalty.constraint(self.discriminator.trainable_variables, self.penalty_weights[name])
+
+    def discriminator_step(self, real: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
+        """One discriminator update on a real batch and a fresh fake batch."""
+        fake = self.generator(self.sample_latent(tf.shape(real)[0], salt), training=True)
+        with tf.GradientTape() as tape:
+            real_out = self.discriminator(real, training=True)
+            fake_out = self.discriminator(fake, training=True)
+            terms = {"d_adv": self.global_mean(self.adversarial.discriminator(real_out, fake_out))}
+            terms.update(self.penalty_terms(real, fake, salt))
+            total = tf.add_n(list(terms.values()))
+        self.apply_update(self.d_optimizer, tape, total, self.discriminator.trainable_variables)
+        self.apply_constraints()
+        return {
+            "d_loss": total,
+            **terms,
+            "d_real": self.global_mean(losses.per_example_mean(real_out)),
+            "d_fake": self.global_mean(losses.per_example_mean(fake_out)),
+        }
+
+    def generator_step(self, batch_size: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
+        """One generator update against the current discriminator."""
+        z = self.sample_latent(batch_size, salt)
+        with tf.GradientTape() as tape:
+            fake_out = self.discriminator(self.generator(z, training=True), training=True)
+            g_adv = self.global_mean(self.adversarial.generator(fake_out))
+        self.apply_update(self.g_optimizer, tape, g_adv, self.generator.trainable_variables)
+        return {"g_loss": g_adv, "g_adv": g_adv}
+
+    def train_step(self, data: Mapping[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+        """``d_steps`` discriminator updates (one real slice each), then one generator update."""
+        real = data["x"]
+        logs: dict[str, tf.Tensor] = {}
+        for i, chunk in enumerate(tf.split(real, self.d_steps) if self.d_steps > 1 else [real]):
+            logs.update(self.discriminator_step(chunk, salt=8 * i))
+        batch_size = tf.shape(real)[0] // self.d_steps
+        logs.update(self.generator_step(batch_size, salt=63))
+        return self.update_trackers(logs)

@@ -1,0 +1,50 @@
+"""Small layer factories shared by the network builders (normalisation, spectral norm)."""
+
+from __future__ import annotations
+
+import keras
+
+from tfgan_apps.errors import ConfigError
+
+NORMS = ("batch", "layer", "instance", "none")
+
+
+def normalization(kind: str, sync_batchnorm: bool = False, name: str | None = None) -> keras.layers.Layer:
+    """Returns a normalisation layer by name.
+
+    ``batch`` uses momentum 0.9 / epsilon 1e-5 (the DCGAN reference values) and is
+    synchronised across replicas when ``sync_batchnorm`` is set (multi-replica
+    strategies), so per-replica statistics equal single-device ones. ``instance`` is
+    ``GroupNormalization(groups=-1)``; ``none`` is the identity.
+    """
+    if kind == "batch":
+        return keras.layers.BatchNormalization(
+            momentum=0.9, epsilon=1e-5, synchronized=sync_batchnorm, name=name
+        )
+    if kind == "layer":
+        return keras.layers.LayerNormalization(name=name)
+    if kind == "instance":
+        return keras.layers.GroupNormalization(groups=-1, name=name)
+    if kind == "none":
+        return keras.layers.Identity(name=name)
+    raise ConfigError(f"unknown normalization {kind!r}; valid choices: {', '.join(NORMS)}")
+
+
+def maybe_spectral(layer: keras.layers.Layer, spectral_norm: bool) -> keras.layers.Layer:
+    """Wraps ``layer`` in ``keras.layers.SpectralNormalization`` when requested."""
+    return keras.layers.SpectralNormalization(layer) if spectral_norm else layer
+
+
+def check_power_of_two(size: int, minimum: int, what: str) -> int:
+    """Returns log2(size / minimum) or raises ConfigError if size is not minimum·2^k."""
+    steps = 0
+    value = size
+    while value > minimum and value % 2 == 0:
+        value //= 2
+        steps += 1
+    if value != minimum:
+        raise ConfigError(
+            f"{what} must be {minimum}·2^k (e.g. 16, 32, 64), got {size}; "
+            "set config.data.image_size accordingly"
+        )
+    return steps

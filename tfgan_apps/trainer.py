@@ -1,0 +1,193 @@
+"""Train a model from a config into a run directory, resuming from its latest checkpoint.
+
+The run directory holds TensorBoard events, ``checkpoints/``, the resolved
+``config.json`` and ``export/`` (SavedModels), everything needed to reproduce,
+resume or serve the run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from typing import Any
+
+import keras
+import ml_collections
+import tensorflow as tf
+from absl import logging
+
+from tfgan_apps import callbacks as cb
+from tfgan_apps import export, models
+from tfgan_apps.config import from_json, loop_length, to_json, validate
+from tfgan_apps.data import Source, load_source, make_dataset
+from tfgan_apps.distribute import split_cpu, strategy_from
+from tfgan_apps.errors import TrainingError
+
+CONFIG_FILE = "config.json"
+
+
+@dataclasses.dataclass
+class Run:
+    """A built run: the strategy, data source, compiled model and its checkpoint manager."""
+
+    config: ml_collections.ConfigDict
+    workdir: str
+    strategy: tf.distribute.Strategy
+    source: Source
+    model: keras.Model
+    manager: tf.train.CheckpointManager
+    is_chief: bool = True
+
+
+def prepare_runtime(config: ml_collections.ConfigDict) -> None:
+    """Process-wide settings: logical CPUs, seeds, op determinism, dtype policy."""
+    split_cpu(config.train.logical_cpus)
+    keras.utils.set_random_seed(config.train.seed)
+    if config.train.deterministic:
+        tf.config.experimental.enable_op_determinism()
+    keras.mixed_precision.set_global_policy(config.train.mixed_precision)
+
+
+def _is_chief(strategy: tf.distribute.Strategy) -> bool:
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.cluster_spec().as_dict():
+        return True
+    return resolver.task_type in ("chief", None) or (
+        resolver.task_type == "worker" and resolver.task_id == 0 and "chief" not in resolver.cluster_spec().as_dict()
+    )
+
+
+def check_compatible(workdir: str, config: ml_collections.ConfigDict) -> None:
+    """Refuses to reuse a run directory whose checkpoints belong to a different model or data shape."""
+    path = os.path.join(workdir, CONFIG_FILE)
+    if not os.path.exists(path) or not tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints")):
+        return
+    with open(path) as f:
+        saved = from_json(f.read())
+    for section, keys in (("model", None), ("data", ("source", "image_size", "channels"))):
+        old, new = saved[section].to_dict(), config[section].to_dict()
+        if keys:
+            old, new = {k: old.get(k) for k in keys}, {k: new.get(k) for k in keys}
+        if to_json(ml_collections.ConfigDict(old)) != to_json(ml_collections.ConfigDict(new)):
+            changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+            raise TrainingError(
+                f"{workdir!r} holds checkpoints of a different run (config.{section} differs in: "
+                f"{', '.join(changed)}); use another --workdir or delete that directory"
+            )
+
+
+def write_text_atomic(path: str, text: str) -> None:
+    """Writes a file via a temporary file and rename."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix=".tmp-")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def build_run(config: ml_collections.ConfigDict, workdir: str) -> Run:
+    """Validates the config, builds data and model under the strategy and restores the latest checkpoint."""
+    validate(config)
+    prepare_runtime(config)
+    strategy = strategy_from(config.train.strategy, config.train.tpu)
+    is_chief = _is_chief(strategy)
+    if not is_chief:  # non-chief workers write to a private place (TF multi-worker guide)
+        workdir = tempfile.mkdtemp(prefix="tfgan-worker-")
+    check_compatible(workdir, config)
+    source = load_source(config.data)
+    with strategy.scope():
+        model = models.build(config, source, strategy.num_replicas_in_sync)
+        models.compile_model(model, config.train)
+    checkpoint = tf.train.Checkpoint(**model.checkpoint_items())
+    manager = tf.train.CheckpointManager(
+        checkpoint, os.path.join(workdir, "checkpoints"), max_to_keep=config.train.keep_checkpoints
+    )
+    if manager.latest_checkpoint:
+        status = checkpoint.restore(manager.latest_checkpoint)
+        try:
+            status.assert_existing_objects_matched()
+        except AssertionError as err:
+            raise TrainingError(
+                f"checkpoint {manager.latest_checkpoint!r} does not match this model ({str(err)[:200]}); "
+                "use another --workdir"
+            ) from None
+        logging.info("restored %s (step %d)", manager.latest_checkpoint, int(model.step.numpy()))
+    return Run(config, workdir, strategy, source, model, manager, is_chief)
+
+
+def _hparams(config: ml_collections.ConfigDict) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+
+    def walk(prefix: str, node: Any) -> None:
+        for key, value in node.items():
+            name = f"{prefix}{key}"
+            if isinstance(value, ml_collections.ConfigDict):
+                walk(name + ".", value)
+            elif isinstance(value, (bool, int, float, str)):
+                flat[name] = value
+            else:
+                flat[name] = str(value)
+
+    walk("", config)
+    return flat
+
+
+def train(config: ml_collections.ConfigDict, workdir: str) -> dict[str, Any]:
+    """Trains (or resumes) to ``config.train.steps`` and exports; returns the final logs and paths."""
+    run = build_run(config, workdir)
+    model, workdir = run.model, run.workdir
+    write_text_atomic(os.path.join(workdir, CONFIG_FILE), to_json(config))
+    start = int(model.step.numpy())
+    steps = config.train.steps
+    loop = loop_length(config.train)
+    if start % loop:
+        raise TrainingError(
+            f"checkpoint step {start} is not a multiple of this config's loop length {loop} "
+            "(gcd of steps, log_every, image_every, checkpoint_every); pick intervals that divide it"
+        )
+    logs: dict[str, Any] = {}
+    if start < steps:
+        batch = config.data.batch_size * config.train.d_steps
+        dataset = make_dataset(run.source, batch, seed=config.train.seed, start_step=start)
+        writer = tf.summary.create_file_writer(workdir)
+        if start == 0:
+            from tensorboard.plugins.hparams import api as hp
+
+            with writer.as_default():
+                hp.hparams(_hparams(config))
+        reference = run.source.examples(1000) if run.source.kind == "points" else None
+        callbacks = [
+            cb.NonFiniteGuard(),
+            cb.ProgressBar(steps, start, config.train.steps_per_execution),
+            cb.ScalarLogger(writer, config.train.log_every),
+            cb.SampleGrid(writer, config.train.image_every, run.source.kind, config.export.grid_size, reference),
+            cb.Checkpointer(run.manager, config.train.checkpoint_every, steps),
+        ]
+        history = model.fit(
+            dataset,
+            epochs=steps // loop,
+            initial_epoch=start // loop,
+            steps_per_epoch=loop,
+            callbacks=callbacks,
+            verbose=0,
+        )
+        logs = {k: float(v[-1]) for k, v in history.history.items()}
+        writer.close()
+    else:
+        logging.info("run in %s is already at step %d of %d", workdir, start, steps)
+    paths = export.save(model, run.source, os.path.join(workdir, "export")) if config.export.enabled else {}
+    return {"step": int(model.step.numpy()), "logs": logs, "exports": paths, "workdir": workdir}
+
+
+def load_run(workdir: str) -> Run:
+    """Rebuilds the model of an existing run directory from its config.json and latest checkpoint."""
+    path = os.path.join(workdir, CONFIG_FILE)
+    if not os.path.exists(path):
+        raise TrainingError(f"{workdir!r} is not a run directory (no {CONFIG_FILE}); train first with tfgan-train")
+    with open(path) as f:
+        config = from_json(f.read())
+    run = build_run(config, workdir)
+    if not run.manager.latest_checkpoint:
+        raise TrainingError(f"{workdir!r} has no checkpoint yet")
+    return run
