@@ -16,14 +16,21 @@ SEED_B = tf.constant([3, 4], tf.int64)
 
 def _images(batch: int = 2, size: int = 32, channels: int = 3) -> tf.Tensor:
     rng = np.random.default_rng(0)
-    return tf.constant(rng.uniform(-1, 1, (batch, size, size, channels)).astype(np.float32))
+    return tf.constant(
+        rng.uniform(-1, 1, (batch, size, size, channels)).astype(np.float32)
+    )
 
 
 @pytest.mark.parametrize(
     "spec",
     [
         {"type": "gaussian_noise", "sigma": 25.0},
-        {"type": "gaussian_noise", "sigma_range": (0.0, 55.0), "poisson": True, "jpeg_quality": (20, 80)},
+        {
+            "type": "gaussian_noise",
+            "sigma_range": (0.0, 55.0),
+            "poisson": True,
+            "jpeg_quality": (20, 80),
+        },
         "rain",
         "rain_heavy",
         [{"type": "rain", "density": 0.02}, {"type": "gaussian_noise", "sigma": 5.0}],
@@ -38,7 +45,14 @@ def test_same_seed_same_result_different_seed_different(spec):
 
 
 def test_registered_names():
-    for name in ("gaussian_noise", "rain", "rain_light", "rain_heavy", "downsample", "compose"):
+    for name in (
+        "gaussian_noise",
+        "rain",
+        "rain_light",
+        "rain_heavy",
+        "downsample",
+        "compose",
+    ):
         assert name in DEGRADATIONS
 
 
@@ -68,7 +82,9 @@ def test_jpeg_output_in_range_and_single_image_input():
 def test_works_in_tf_data_with_seed_from_index():
     fn = deg.build_degradation({"type": "rain", "angle": (0.0, 180.0)})
     clean = _images(1)[0]
-    ds = tf.data.Dataset.range(3).map(lambda i: deg.make_pair(clean, fn, tf.stack([i, tf.constant(7, tf.int64)])))
+    ds = tf.data.Dataset.range(3).map(
+        lambda i: deg.make_pair(clean, fn, tf.stack([i, tf.constant(7, tf.int64)]))
+    )
     pairs = list(ds.as_numpy_iterator())
     again = list(ds.as_numpy_iterator())
     for (noisy, target), (noisy2, _) in zip(pairs, again):
@@ -97,7 +113,9 @@ def test_rain_angle_sets_streak_direction():
     x = tf.fill([2, 64, 64, 1], -1.0)
 
     def gradient_energy(angle: float) -> tuple[float, float]:
-        out = deg.rain(density=0.005, angle=angle, length=15.0, alpha=1.0)(x, SEED_A).numpy()[..., 0]
+        out = deg.rain(density=0.005, angle=angle, length=15.0, alpha=1.0)(
+            x, SEED_A
+        ).numpy()[..., 0]
         along_x = np.square(np.diff(out, axis=2)).sum()  # changes between columns
         along_y = np.square(np.diff(out, axis=1)).sum()  # changes between rows
         return along_x, along_y
@@ -114,7 +132,11 @@ def test_downsample_shape_and_matches_tf_resize():
         out = deg.downsample(scale)(x, SEED_A)
         assert out.shape == (2, 24 // scale, 24 // scale, 3)
         ref = tf.clip_by_value(
-            tf.image.resize(x, (24 // scale, 24 // scale), method="bicubic", antialias=True), -1, 1
+            tf.image.resize(
+                x, (24 // scale, 24 // scale), method="bicubic", antialias=True
+            ),
+            -1,
+            1,
         )
         np.testing.assert_allclose(out.numpy(), ref.numpy(), atol=1e-6)
 
@@ -125,7 +147,9 @@ def test_downsample_rejects_non_divisible_size():
 
 
 def test_compose_applies_in_sequence():
-    fn = deg.build_degradation([{"type": "downsample", "scale": 2}, {"type": "gaussian_noise", "sigma": 5.0}])
+    fn = deg.build_degradation(
+        [{"type": "downsample", "scale": 2}, {"type": "gaussian_noise", "sigma": 5.0}]
+    )
     out = fn(_images(2, size=32), SEED_A)
     assert out.shape == (2, 16, 16, 3)
 

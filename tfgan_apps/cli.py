@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Callable
 
@@ -20,12 +21,16 @@ def run_main(main: Callable[[list[str]], None], program: str) -> None:
             sys.stderr.write(f"{program}: error: {err}\n")
             sys.exit(2)
 
+    for arg in sys.argv[1:]:
+        if arg.startswith("--config=") and not os.path.isfile(arg.split("=", 1)[1].split(":")[0]):
+            sys.stderr.write(f"{program}: error: config file {arg.split('=', 1)[1]!r} not found; "
+                             "pass one of the files in configs/, e.g. --config=configs/dcgan_digits.py\n")
+            sys.exit(2)
     try:
         app.run(guarded)
     except SystemExit:
         raise
-    except Exception as err:  # flag parsing errors from config files
-        if "config" in type(err).__module__ or isinstance(err, (FileNotFoundError, AttributeError)):
-            sys.stderr.write(f"{program}: error: {err}\n")
-            sys.exit(2)
-        raise
+    except (KeyError, AttributeError, TypeError, ValueError) as err:  # bad --config.* overrides
+        text = " ".join(str(err.args[0] if err.args else err).split())
+        sys.stderr.write(f"{program}: error: bad config override: {text}\n")
+        sys.exit(2)

@@ -35,8 +35,11 @@ def base_config() -> ml_collections.ConfigDict:
     c.model.penalties = ml_collections.ConfigDict(
         {"gradient_penalty": 0.0, "r1": 0.0, "r2": 0.0, "dragan": 0.0, "weight_clip": 0.0}
     )
-    c.model.generator = ml_collections.ConfigDict({"type": "dcgan", "width": 64})
-    c.model.discriminator = ml_collections.ConfigDict({"type": "dcgan", "width": 64})
+    # Network specs: "type" names a builder in registry.GENERATORS / DISCRIMINATORS, the rest are its options.
+    c.model.generator = ml_collections.ConfigDict({"type": "dcgan", "width": 64, "norm": "batch"})
+    c.model.discriminator = ml_collections.ConfigDict(
+        {"type": "dcgan", "width": 64, "norm": "batch", "spectral_norm": False}
+    )
 
     c.data = ml_collections.ConfigDict()
     c.data.source = "digits"
@@ -76,6 +79,33 @@ def base_config() -> ml_collections.ConfigDict:
     c.export.enabled = True  # export SavedModels at the end of training
     c.export.grid_size = 64  # samples in the TensorBoard grid
     return c
+
+
+def dcgan_digits_config() -> ml_collections.ConfigDict:
+    """The DCGAN-on-digits recipe that other digits recipes derive from (configs/dcgan_digits.py)."""
+    config = base_config()
+    config.name = "dcgan_digits"
+    config.model.generator.width = 32
+    config.model.discriminator.width = 32
+    config.train.steps = 2000
+    return config
+
+
+def mog_config() -> ml_collections.ConfigDict:
+    """Shared recipe of the 2-D mixture-of-Gaussians runs: MLP G/D (3 × 128), 2-D latent, batch 256."""
+    config = base_config()
+    config.name = "gan_mog_ring"
+    config.data.source = "mog_ring"
+    config.data.batch_size = 256
+    config.model.latent_dim = 2
+    config.model.generator = ml_collections.ConfigDict({"type": "mlp", "width": 128, "depth": 3})
+    config.model.discriminator = ml_collections.ConfigDict(
+        {"type": "mlp", "width": 128, "depth": 3, "spectral_norm": False}
+    )
+    config.train.g_lr = 1e-3
+    config.train.d_lr = 1e-3
+    config.train.steps = 3000
+    return config
 
 
 def _check(ok: bool, message: str) -> None:

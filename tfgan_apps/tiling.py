@@ -29,11 +29,15 @@ def _round_up(value: int, multiple: int) -> int:
     return -(-value // multiple) * multiple
 
 
-def _layout(size: int, tile: int, overlap: int, multiple: int) -> tuple[int, int, list[int]]:
+def _layout(
+    size: int, tile: int, overlap: int, multiple: int
+) -> tuple[int, int, list[int]]:
     """Plans one axis: returns (pad_before, tile_size, tile_starts) in padded coordinates."""
     pad = overlap // 2
     needed = size + 2 * pad
-    if needed <= tile:  # one tile covers the axis: shrink it to the (rounded) image size
+    if (
+        needed <= tile
+    ):  # one tile covers the axis: shrink it to the (rounded) image size
         return pad, _round_up(needed, multiple), [0]
     stride = tile - overlap
     n = math.ceil((needed - tile) / stride) + 1
@@ -93,17 +97,29 @@ def tiled_apply(
         raise ValueError(f"image must be [H, W, C], got shape {image.shape}")
     if image.shape[0] < 1 or image.shape[1] < 1:
         raise ValueError(f"image is empty: shape {image.shape}")
-    for what, value in (("tile", tile), ("scale", scale), ("batch_size", batch_size), ("multiple", multiple)):
+    for what, value in (
+        ("tile", tile),
+        ("scale", scale),
+        ("batch_size", batch_size),
+        ("multiple", multiple),
+    ):
         if not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{what} must be a positive integer, got {value!r}")
     if not isinstance(overlap, (int, np.integer)) or overlap < 0:
         raise ValueError(f"overlap must be a non-negative integer, got {overlap!r}")
     rounded = _round_up(tile, multiple)
     if rounded != tile:
-        logging.info("tiled_apply: tile %d rounded up to %d (a multiple of %d)", tile, rounded, multiple)
+        logging.info(
+            "tiled_apply: tile %d rounded up to %d (a multiple of %d)",
+            tile,
+            rounded,
+            multiple,
+        )
         tile = rounded
     if 2 * overlap >= tile:
-        raise ValueError(f"overlap ({overlap}) must be smaller than tile/2 ({tile}/2); lower it or use larger tiles")
+        raise ValueError(
+            f"overlap ({overlap}) must be smaller than tile/2 ({tile}/2); lower it or use larger tiles"
+        )
 
     height, width, _ = image.shape
     pad_y, tile_h, starts_y = _layout(height, tile, overlap, multiple)
@@ -111,12 +127,20 @@ def tiled_apply(
     canvas_h = starts_y[-1] + tile_h
     canvas_w = starts_x[-1] + tile_w
     padded = np.pad(
-        image, ((pad_y, canvas_h - height - pad_y), (pad_x, canvas_w - width - pad_x), (0, 0)), mode="reflect"
+        image,
+        ((pad_y, canvas_h - height - pad_y), (pad_x, canvas_w - width - pad_x), (0, 0)),
+        mode="reflect",
     )
 
     s = scale
-    win_y = [_window(tile_h * s, overlap * s, i == 0, i == len(starts_y) - 1) for i in range(len(starts_y))]
-    win_x = [_window(tile_w * s, overlap * s, j == 0, j == len(starts_x) - 1) for j in range(len(starts_x))]
+    win_y = [
+        _window(tile_h * s, overlap * s, i == 0, i == len(starts_y) - 1)
+        for i in range(len(starts_y))
+    ]
+    win_x = [
+        _window(tile_w * s, overlap * s, j == 0, j == len(starts_x) - 1)
+        for j in range(len(starts_x))
+    ]
     positions = [(i, j) for i in range(len(starts_y)) for j in range(len(starts_x))]
     total = len(positions)
     out = None
@@ -125,7 +149,13 @@ def tiled_apply(
     for begin in range(0, total, batch_size):
         chunk = positions[begin : begin + batch_size]
         batch = np.stack(
-            [padded[starts_y[i] : starts_y[i] + tile_h, starts_x[j] : starts_x[j] + tile_w] for i, j in chunk]
+            [
+                padded[
+                    starts_y[i] : starts_y[i] + tile_h,
+                    starts_x[j] : starts_x[j] + tile_w,
+                ]
+                for i, j in chunk
+            ]
         )
         result = np.asarray(fn(batch), dtype=np.float32)
         expected = (len(chunk), tile_h * s, tile_w * s)

@@ -77,11 +77,9 @@ class PhotoCrops(Source):
         self._sizes = np.array([p.shape[:2] for p in photos], np.float32)
         self._area_logits = np.log(self._sizes.prod(axis=1) / self._sizes.prod(axis=1).sum())
         self._channels = channels
-        self._stack_tensor: tf.Tensor | None = None
+        self._stack_tensor = tf.constant(stack)
 
     def load(self, positions: tf.Tensor, indices: tf.Tensor, seed: tf.Tensor) -> dict[str, tf.Tensor]:
-        if self._stack_tensor is None:
-            self._stack_tensor = tf.constant(self._stack)
         batch = tf.shape(positions)[0]
         seeds = tf.random.experimental.stateless_split(seed, 3)
         which = tf.random.stateless_categorical(

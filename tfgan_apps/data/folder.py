@@ -36,14 +36,15 @@ def list_images(root: str) -> list[str]:
     return files
 
 
-def decode_file(path: str, channels: int) -> np.ndarray:
-    """Decodes one image file to float32 [H, W, channels] in [0, 1]; raises DataError naming the file."""
+def decode_file(path: str) -> np.ndarray:
+    """Decodes one image file to float32 [H, W, C] in [0, 1] (C as stored); raises DataError naming the file."""
     try:
         data = tf.io.read_file(path)
-        image = tf.io.decode_image(data, channels=channels, expand_animations=False)
+        image = tf.io.decode_image(data, expand_animations=False)
     except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError) as err:
+        reason = err.message.splitlines()[0].split("}}")[-1].split("[Op:")[0].strip()
         raise DataError(
-            f"cannot decode image file {path!r} ({err.message.splitlines()[0]}); "
+            f"cannot decode image file {path!r} ({reason}); "
             "remove it or set config.data.skip_corrupt=True"
         ) from None
     return tf.image.convert_image_dtype(image, tf.float32).numpy()
@@ -55,7 +56,7 @@ def load_folder(root: str, image_size: int, channels: int, skip_corrupt: bool = 
     images, skipped = [], []
     for path in progress_bar(files, desc="decoding images", unit="img"):
         try:
-            images.append(to_uint8_images(decode_file(path, channels)[None], image_size, channels)[0])
+            images.append(to_uint8_images(decode_file(path)[None], image_size, channels)[0])
         except DataError:
             if not skip_corrupt:
                 raise

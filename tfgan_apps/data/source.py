@@ -72,8 +72,9 @@ class ArraySource(Source):
         )
         self._array = array
         self._labels = labels
-        self._tensor: tf.Tensor | None = None
-        self._label_tensor: tf.Tensor | None = None
+        # Eager constants, created here so every tf.data graph can capture them.
+        self._tensor = tf.constant(array)
+        self._label_tensor = None if labels is None else tf.constant(labels.astype(np.int32))
 
     def _to_float(self, x: tf.Tensor) -> tf.Tensor:
         if x.dtype == tf.uint8:
@@ -81,10 +82,6 @@ class ArraySource(Source):
         return tf.cast(x, tf.float32)
 
     def load(self, positions: tf.Tensor, indices: tf.Tensor, seed: tf.Tensor) -> dict[str, tf.Tensor]:
-        if self._tensor is None:
-            self._tensor = tf.constant(self._array)
-            if self._labels is not None:
-                self._label_tensor = tf.constant(self._labels.astype(np.int32))
         batch = {"x": self._to_float(tf.gather(self._tensor, indices))}
         if self._label_tensor is not None:
             batch["label"] = tf.gather(self._label_tensor, indices)
@@ -116,8 +113,8 @@ def to_uint8_images(images: np.ndarray, image_size: int, channels: int) -> np.nd
     side = min(h, w)
     top, left = (h - side) // 2, (w - side) // 2
     x = x[:, top : top + side, left : left + side]
-    if x.shape[-1] == 4:
-        x = x[..., :3]
+    if x.shape[-1] in (2, 4):  # drop the alpha channel
+        x = x[..., : x.shape[-1] - 1]
     if channels == 3 and x.shape[-1] == 1:
         x = np.repeat(x, 3, axis=-1)
     elif channels == 1 and x.shape[-1] == 3:

@@ -62,7 +62,9 @@ def _prepare(
         c = int(crop_border)
         x, y = x[:, c:-c, c:-c], y[:, c:-c, c:-c]
         if x.shape[1] == 0 or x.shape[2] == 0:
-            raise DataError(f"crop_border={c} leaves no pixels of {x.shape[1:3]} images")
+            raise DataError(
+                f"crop_border={c} leaves no pixels of {x.shape[1:3]} images"
+            )
     return x, y
 
 

@@ -49,9 +49,13 @@ def squared_distances(
 
 
 def distance_blocks(
-    a: np.ndarray, b: np.ndarray, budget_bytes: int = BUDGET_BYTES
+    a: np.ndarray, b: np.ndarray, budget_bytes: int | None = None
 ) -> Iterator[tuple[slice, np.ndarray]]:
-    """Yields ``(rows, D)`` with D the squared distances from ``a[rows]`` to all of ``b``."""
+    """Yields ``(rows, D)`` with D the squared distances from ``a[rows]`` to all of ``b``.
+
+    A block holds at most ``budget_bytes`` (default :data:`BUDGET_BYTES`).
+    """
+    budget_bytes = BUDGET_BYTES if budget_bytes is None else budget_bytes
     b_sq = squared_norms(b)
     step = max(1, budget_bytes // max(1, b.shape[0] * a.itemsize))
     for start in range(0, a.shape[0], step):

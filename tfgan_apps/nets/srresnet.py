@@ -60,6 +60,32 @@ class PixelShuffle(keras.layers.Layer):
         return {**super().get_config(), "block_size": self.block_size}
 
 
+@keras.saving.register_keras_serializable(package="tfgan_apps")
+class ResizeImage(keras.layers.Layer):
+    """Resizes ``[B, H, W, C]`` by an integer factor with ``tf.image.resize`` (half-pixel centres).
+
+    Unlike ``keras.layers.UpSampling2D`` it traces with unknown H, W (SavedModels
+    that accept any size).
+    """
+
+    def __init__(self, factor: int, method: str = "bilinear", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.factor = factor
+        self.method = method
+
+    def call(self, inputs: tf.Tensor) -> tf.Tensor:
+        size = tf.shape(inputs)[1:3] * self.factor
+        return tf.cast(tf.image.resize(inputs, size, method=self.method), inputs.dtype)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        b, h, w, c = input_shape
+        f = self.factor
+        return (b, None if h is None else h * f, None if w is None else w * f, c)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "factor": self.factor, "method": self.method}
+
+
 def upsampling_factors(scale: int) -> list[int]:
     """Pixel-shuffle stages for a scale: 2 → [2], 3 → [3], 4 → [2, 2]."""
     factors = {2: [2], 3: [3], 4: [2, 2]}
@@ -123,9 +149,7 @@ def srresnet(
         out_channels, 3, padding="same", dtype="float32", name="conv_last"
     )(x)
     if skip != "none":
-        base = keras.layers.UpSampling2D(
-            scale, interpolation=skip, dtype="float32", name="skip_upsample"
-        )(inputs)
+        base = ResizeImage(scale, skip, dtype="float32", name="skip_upsample")(inputs)
         out = keras.layers.Add(dtype="float32", name="global_skip")([out, base])
     return keras.Model(inputs, out, name=name)
 

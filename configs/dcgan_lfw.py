@@ -1,0 +1,17 @@
+"""DCGAN on scikit-image's bundled LFW subset (200 grey 25×25 faces/non-faces, resized to 32×32).
+
+    tfgan-train --config=configs/dcgan_lfw.py
+"""
+
+from tfgan_apps.config import base_config
+
+
+def get_config():
+    """The digits DCGAN recipe on LFW; 200 images, so D overfits quickly: watch D/real_score."""
+    config = base_config()
+    config.name = "dcgan_lfw"
+    config.data.source = "lfw"
+    config.model.generator.width = 32
+    config.model.discriminator.width = 32
+    config.train.steps = 2000
+    return config

@@ -1,0 +1,128 @@
+"""Data sources and the shared pipeline: shapes, ranges, determinism, exact resume, bad inputs."""
+
+import logging as pylogging
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from tests.conftest import tiny_config
+from tfgan_apps.data import load_source, make_dataset
+from tfgan_apps.errors import ConfigError, DataError
+
+
+def first_batches(source, n, **kwargs):
+    return [b["x"].numpy() for b in make_dataset(source, 8, **kwargs).take(n)]
+
+
+@pytest.mark.parametrize(
+    "source, shape",
+    [("digits", (16, 16, 1)), ("lfw", (16, 16, 1)), ("photos", (16, 16, 1)), ("mog_ring", (2,)),
+     ("mog_grid", (2,)), ("signals_1d", (16, 1))],
+)
+def test_sources_shapes_and_range(source, shape):
+    cfg = tiny_config(data__source=source).data
+    src = load_source(cfg)
+    assert src.shape == shape
+    batch = next(iter(make_dataset(src, 8)))
+    x = batch["x"].numpy()
+    assert x.shape == (8, *shape) and x.dtype == np.float32
+    if src.kind in ("image", "signal"):
+        assert x.min() >= -1 and x.max() <= 1
+    if src.kind == "image":
+        assert x.std() > 0.05
+
+
+def test_rgb_photos_and_labels():
+    src = load_source(tiny_config(data__source="photos:astronaut,coffee", data__channels=3).data)
+    assert src.shape == (16, 16, 3)
+    digits = load_source(tiny_config().data)
+    batch = next(iter(make_dataset(digits, 8)))
+    assert batch["label"].shape == (8,) and digits.num_classes == 10
+
+
+def test_mixture_matches_centres_and_std():
+    src = load_source(tiny_config(data__source="mog_grid").data)
+    x = next(iter(make_dataset(src, 5000)))["x"].numpy()
+    d = np.linalg.norm(x[:, None] - src.info["centers"][None], axis=-1)
+    assert len(src.info["centers"]) == 25 and set(np.unique(src.info["centers"])) == {-4, -2, 0, 2, 4}
+    np.testing.assert_allclose(d.min(1).mean(), 0.05 * np.sqrt(np.pi / 2), rtol=0.05)  # Rayleigh mean
+    assert len(np.unique(d.argmin(1))) == 25
+
+
+@pytest.mark.parametrize("source", ["digits", "photos", "mog_ring", "signals_1d"])
+def test_same_seed_same_batches_and_exact_resume(source):
+    src = load_source(tiny_config(data__source=source).data)
+    run = first_batches(src, 6, seed=3)
+    again = first_batches(src, 6, seed=3)
+    other = first_batches(src, 1, seed=4)
+    resumed = first_batches(src, 2, seed=3, start_step=4)
+    for a, b in zip(run, again):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(run[0], other[0])
+    np.testing.assert_array_equal(resumed[0], run[4])
+    np.testing.assert_array_equal(resumed[1], run[5])
+
+
+def test_epochs_visit_every_example_once():
+    src = load_source(tiny_config().data)
+    ds = make_dataset(src, 599, seed=0)  # 1797 = 3 × 599
+    seen = np.concatenate([b["x"].numpy().reshape(599, -1) for b in ds.take(3)])
+    full = src.examples().reshape(1797, -1)
+    assert len(np.unique(seen, axis=0)) == len(np.unique(full, axis=0))
+
+
+def write_images(root):
+    os.makedirs(os.path.join(root, "sub", "deeper"))
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 255, (40, 30, 3), np.uint8)).save(os.path.join(root, "a.png"))
+    Image.fromarray(rng.integers(0, 255, (20, 20), np.uint8)).save(os.path.join(root, "sub", "b.jpg"))
+    Image.fromarray(rng.integers(0, 255, (64, 64, 3), np.uint8)).save(os.path.join(root, "sub", "deeper", "c.bmp"))
+    Image.fromarray(rng.integers(0, 255, (10, 12), np.uint8)).convert("P").save(os.path.join(root, "d.gif"))
+    with open(os.path.join(root, "notes.txt"), "w") as f:
+        f.write("not an image")
+
+
+def test_folder_recursive_mixed_sizes_and_channels(tmp_path):
+    write_images(str(tmp_path))
+    for channels in (1, 3):
+        src = load_source(tiny_config(data__source=f"folder:{tmp_path}", data__channels=channels).data)
+        assert src.size == 4 and src.shape == (16, 16, channels)
+
+
+def test_folder_corrupt_file_named_or_skipped(tmp_path, caplog):
+    write_images(str(tmp_path))
+    bad = tmp_path / "sub" / "broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n this is not really a png")
+    with pytest.raises(DataError, match="broken.png.*skip_corrupt"):
+        load_source(tiny_config(data__source=f"folder:{tmp_path}").data)
+    with caplog.at_level(pylogging.WARNING):
+        src = load_source(tiny_config(data__source=f"folder:{tmp_path}", data__skip_corrupt=True).data)
+    assert src.size == 4
+    assert "skipped 1 corrupt" in caplog.text
+
+
+def test_folder_errors(tmp_path):
+    with pytest.raises(DataError, match="does not exist"):
+        load_source(tiny_config(data__source=f"folder:{tmp_path}/missing").data)
+    with pytest.raises(DataError, match="holds no png"):
+        load_source(tiny_config(data__source=f"folder:{tmp_path}").data)
+
+
+def test_unknown_source_lists_choices():
+    with pytest.raises(ConfigError, match="unknown data source 'nope'; valid choices: .*digits.*folder"):
+        load_source(tiny_config(data__source="nope").data)
+    with pytest.raises(ConfigError, match="unknown bundled photo"):
+        load_source(tiny_config(data__source="photos:nope").data)
+
+
+def test_tfds_source_with_mock_data():
+    import tensorflow_datasets as tfds
+
+    with tfds.testing.mock_data(num_examples=20):
+        src = load_source(tiny_config(data__source="tfds:mnist:train").data)
+    assert src.size == 20 and src.shape == (16, 16, 1) and src.num_classes == 10
+    batch = next(iter(make_dataset(src, 8)))
+    assert batch["x"].shape == (8, 16, 16, 1) and batch["label"].dtype == tf.int32

@@ -1,0 +1,101 @@
+"""The base GAN: finite losses, moving weights, seeds, penalties in the loop, dtype policies, every config."""
+
+import glob
+import importlib.util
+import os
+
+import keras
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT, tiny_config
+from tfgan_apps import trainer
+from tfgan_apps.data import make_dataset
+
+
+def fit(config, workdir, steps=None):
+    run = trainer.build_run(config, str(workdir))
+    batch = config.data.batch_size * config.train.d_steps
+    history = run.model.fit(make_dataset(run.source, batch, seed=config.train.seed),
+                            epochs=1, steps_per_epoch=steps or config.train.steps, verbose=0)
+    return run, history.history
+
+
+def weights(model):
+    return [w.numpy().copy() for w in model.generator.weights + model.discriminator.weights]
+
+
+def test_train_steps_are_finite_and_move_both_networks(tmp_path, config):
+    run = trainer.build_run(config, str(tmp_path))
+    before_g = [w.numpy().copy() for w in run.model.generator.trainable_weights]
+    before_d = [w.numpy().copy() for w in run.model.discriminator.trainable_weights]
+    run.model.fit(make_dataset(run.source, 16), epochs=1, steps_per_epoch=3, verbose=0)
+    assert int(run.model.step.numpy()) == 3
+    for name, tracker in run.model.trackers.items():
+        assert np.isfinite(float(tracker.result())), name
+    assert all(not np.allclose(a, b.numpy()) for a, b in zip(before_g, run.model.generator.trainable_weights))
+    assert all(not np.allclose(a, b.numpy()) for a, b in zip(before_d, run.model.discriminator.trainable_weights))
+    samples = run.model.generate(5)
+    assert samples.shape == (5, 16, 16, 1) and np.abs(samples.numpy()).max() <= 1
+    z = np.random.default_rng(0).normal(size=(2, config.model.latent_dim)).astype("float32")
+    assert run.model.generate(z).shape == (2, 16, 16, 1)
+
+
+def test_same_seed_same_losses_different_seed_differs(tmp_path):
+    first = fit(tiny_config(train__seed=5), tmp_path / "a", 3)[1]
+    second = fit(tiny_config(train__seed=5), tmp_path / "b", 3)[1]
+    third = fit(tiny_config(train__seed=6), tmp_path / "c", 3)[1]
+    assert first == second
+    assert first["d_loss"] != third["d_loss"]
+
+
+@pytest.mark.parametrize("penalty", ["gradient_penalty", "r1", "r2", "dragan"])
+def test_penalties_are_trained_and_logged(tmp_path, penalty):
+    config = tiny_config(model__discriminator__norm="layer")
+    config.model.penalties[penalty] = 1.0
+    run, history = fit(config, tmp_path, 2)
+    assert penalty in history and np.isfinite(history[penalty]).all() and history[penalty][-1] > 0
+    np.testing.assert_allclose(history["d_loss"][-1], history["d_adv"][-1] + history[penalty][-1], rtol=1e-4)
+
+
+def test_wgan_weight_clipping_bounds_every_discriminator_weight(tmp_path):
+    config = tiny_config(model__loss="wasserstein", train__d_steps=5, model__discriminator__norm="none")
+    config.model.penalties.weight_clip = 0.01
+    run, history = fit(config, tmp_path, 2)
+    assert int(run.model.d_optimizer.iterations.numpy()) == 10  # n_critic = 5 per generator step
+    for w in run.model.discriminator.trainable_weights:
+        assert np.abs(w.numpy()).max() <= 0.01 + 1e-7, w.path
+
+
+def test_mixed_bfloat16_runs_on_cpu(tmp_path):
+    try:
+        _, history = fit(tiny_config(train__mixed_precision="mixed_bfloat16"), tmp_path, 2)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert all(np.isfinite(v).all() for v in history.values())
+
+
+def load_recipe(path):
+    spec = importlib.util.spec_from_file_location("recipe", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.get_config()
+
+
+RECIPES = sorted(glob.glob(os.path.join(ROOT, "configs", "*.py")))
+
+
+@pytest.mark.parametrize("path", RECIPES, ids=[os.path.basename(p) for p in RECIPES])
+def test_every_recipe_trains_two_steps(tmp_path, path):
+    config = load_recipe(path)
+    with config.unlocked():
+        config.data.batch_size = 8
+        config.train.jit_compile = False
+        if config.data.image_size > 16 and config.data.source != "signals_1d":
+            config.data.image_size = 16
+        for net in (config.model.generator, config.model.discriminator):
+            if "width" in net:
+                net.width = min(net.width, 8)
+    run, history = fit(config, tmp_path, 2)
+    assert all(np.isfinite(v).all() for v in history.values()), history
+    assert run.model.generate(3).shape[0] == 3

@@ -1,0 +1,39 @@
+"""Network builders: shapes, options and errors."""
+
+import pytest
+
+from tfgan_apps.errors import ConfigError
+from tfgan_apps.nets import build_network
+from tfgan_apps.registry import DISCRIMINATORS, GENERATORS
+
+
+@pytest.mark.parametrize("size", [8, 16, 32, 64])
+def test_dcgan_shapes(size):
+    g = build_network(GENERATORS, {"type": "dcgan", "width": 4}, latent_dim=5, output_shape=(size, size, 3))
+    d = build_network(DISCRIMINATORS, {"type": "dcgan", "width": 4, "spectral_norm": True},
+                      input_shape=(size, size, 3))
+    assert g.output_shape == (None, size, size, 3)
+    assert d(g.predict_on_batch(__import__("numpy").zeros((2, 5)))).shape == (2, 1)
+
+
+def test_mlp_and_conv1d_shapes():
+    g = build_network(GENERATORS, {"type": "mlp", "width": 16}, latent_dim=2, output_shape=(2,))
+    d = build_network(DISCRIMINATORS, {"type": "mlp"}, input_shape=(2,))
+    assert g.output_shape == (None, 2) and d.output_shape == (None, 1)
+    g = build_network(GENERATORS, {"type": "conv1d", "width": 4}, latent_dim=3, output_shape=(64, 1))
+    d = build_network(DISCRIMINATORS, {"type": "conv1d", "width": 4}, input_shape=(64, 1))
+    assert g.output_shape == (None, 64, 1) and d.output_shape == (None, 1)
+
+
+def test_spec_is_not_mutated_and_errors_are_clear():
+    spec = {"type": "dcgan", "width": 4}
+    build_network(GENERATORS, spec, latent_dim=2, output_shape=(8, 8, 1))
+    assert spec == {"type": "dcgan", "width": 4}
+    with pytest.raises(ConfigError, match="unknown generator network 'nope'; valid choices: .*dcgan"):
+        build_network(GENERATORS, {"type": "nope"}, latent_dim=2, output_shape=(8, 8, 1))
+    with pytest.raises(ConfigError, match="has no option.*depthh"):
+        build_network(GENERATORS, {"type": "mlp", "depthh": 3}, latent_dim=2, output_shape=(2,))
+    with pytest.raises(ConfigError, match="image size must be"):
+        build_network(GENERATORS, {"type": "dcgan"}, latent_dim=2, output_shape=(28, 28, 1))
+    with pytest.raises(ConfigError, match="unknown normalization"):
+        build_network(DISCRIMINATORS, {"type": "dcgan", "norm": "weird"}, input_shape=(16, 16, 1))
