@@ -17,7 +17,9 @@ def keras_home(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_missing_inception_weights_say_where_to_put_them(keras_home, tmp_path, monkeypatch):
+def test_missing_inception_weights_say_where_to_put_them(
+    keras_home, tmp_path, monkeypatch
+):
     cache = keras_home / "models" / features.INCEPTION_WEIGHTS_FILE
     with pytest.raises(ConfigError) as error:
         features.inception_features()
@@ -42,12 +44,14 @@ def test_inception_loads_weights_from_keras_cache(keras_home):
     with h5py.File(cache, "w") as f:
         legacy_h5_format.save_weights_to_hdf5_group(f, source)
 
-    net = features.inception_features(batch_size=2)
+    net = features.inception_features()
     np.testing.assert_array_equal(
         net.model.get_layer("predictions").get_weights()[0],
         source.get_layer("predictions").get_weights()[0],
     )
-    images = np.random.default_rng(0).uniform(-1, 1, size=(3, 40, 40, 1)).astype(np.float32)
+    images = (
+        np.random.default_rng(0).uniform(-1, 1, size=(3, 40, 40, 1)).astype(np.float32)
+    )
     pool3, probs = net(images)
     assert pool3.shape == (3, 2048) and probs.shape == (3, 1000)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
@@ -58,6 +62,14 @@ def test_inception_rejects_a_file_of_another_network(tmp_path, keras_home):
     path = tmp_path / "other.weights.h5"
     other.save_weights(path)
     with pytest.raises(ConfigError, match="not an InceptionV3 weights file"):
+        features.inception_features(str(path))
+
+
+def test_inception_never_keeps_random_kernels(tmp_path, keras_home, monkeypatch):
+    path = tmp_path / "silently_ignored.h5"
+    path.write_bytes(b"")
+    monkeypatch.setattr(keras.Model, "load_weights", lambda self, filepath: None)
+    with pytest.raises(ConfigError, match="kernels were not loaded"):
         features.inception_features(str(path))
 
 
@@ -84,6 +96,7 @@ def test_digits_classifier_trains_caches_and_reloads(tmp_path, monkeypatch):
     feats2, probs2 = reloaded(images[:50])
     assert feats.shape == (50, 128) and probs.shape == (50, 10)
     np.testing.assert_allclose(feats2, feats, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(probs2, probs, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
 
     # Other sizes and RGB inputs are resized / converted to what the network expects.

@@ -9,8 +9,12 @@ from tfgan_apps.metrics import kernel, pairwise
 
 def _naive_unbiased_mmd2(x, y, k) -> float:
     m, n = len(x), len(y)
-    xx = sum(k(x[i], x[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
-    yy = sum(k(y[i], y[j]) for i in range(n) for j in range(n) if i != j) / (n * (n - 1))
+    xx = sum(k(x[i], x[j]) for i in range(m) for j in range(m) if i != j) / (
+        m * (m - 1)
+    )
+    yy = sum(k(y[i], y[j]) for i in range(n) for j in range(n) if i != j) / (
+        n * (n - 1)
+    )
     xy = sum(k(x[i], y[j]) for i in range(m) for j in range(n)) / (m * n)
     return xx + yy - 2 * xy
 
@@ -37,7 +41,9 @@ def test_kid_near_zero_for_one_distribution_and_positive_for_shift():
     mean, std = kernel.kernel_inception_distance(x, y, subsets=5, subset_size=1000)
     assert abs(mean) < 1e-3
     assert std > 0
-    shifted, _ = kernel.kernel_inception_distance(x, y + 0.5, subsets=5, subset_size=1000)
+    shifted, _ = kernel.kernel_inception_distance(
+        x, y + 0.5, subsets=5, subset_size=1000
+    )
     assert shifted > 0.05
 
 

@@ -35,7 +35,9 @@ def _reference_prdc(x, y, pr_k, dc_k) -> dict:
 
 @pytest.fixture
 def small_blocks(monkeypatch):
-    monkeypatch.setattr(pairwise, "BUDGET_BYTES", 7 * 8 * 60)  # a handful of rows per block
+    monkeypatch.setattr(
+        pairwise, "BUDGET_BYTES", 7 * 8 * 60
+    )  # a handful of rows per block
 
 
 def test_one_nn_matches_brute_force(small_blocks):
@@ -86,4 +88,9 @@ def test_wrappers_agree_with_prdc():
     p, r = nearest.precision_recall(x, y, k=3)
     d, c = nearest.density_coverage(x, y, k=5)
     both = nearest.prdc(x, y, pr_k=3, dc_k=5)
-    assert (p, r, d, c) == (both["precision"], both["recall"], both["density"], both["coverage"])
+    assert (p, r, d, c) == (
+        both["precision"],
+        both["recall"],
+        both["density"],
+        both["coverage"],
+    )

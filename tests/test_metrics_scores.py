@@ -44,10 +44,14 @@ def test_mode_score_penalises_collapse_to_one_class():
     fake = np.tile(np.eye(k)[0], (80, 1))  # every sample confidently class 0
     real = _one_hot_evenly(80, k)
     # IS = 1 (no diversity); KL(p(y) ‖ p*) = log k  →  exp(0 − log k) = 1/k.
-    assert scores.mode_score(fake, real, splits=4)[0] == pytest.approx(1.0 / k, rel=1e-12)
+    assert scores.mode_score(fake, real, splits=4)[0] == pytest.approx(
+        1.0 / k, rel=1e-12
+    )
     assert scores.mode_score(real, real, splits=1)[0] == pytest.approx(k, rel=1e-12)
 
 
 def test_logits_are_rejected():
     with pytest.raises(DataError, match="softmax"):
-        scores.inception_score(np.random.default_rng(3).standard_normal((10, 3)), splits=2)
+        scores.inception_score(
+            np.random.default_rng(3).standard_normal((10, 3)), splits=2
+        )

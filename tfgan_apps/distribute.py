@@ -14,6 +14,9 @@ def split_cpu(count: int) -> None:
     if count <= 1:
         return
     cpus = tf.config.list_physical_devices("CPU")
+    current = tf.config.get_logical_device_configuration(cpus[0])
+    if current is not None and len(current) == count:
+        return
     try:
         tf.config.set_logical_device_configuration(cpus[0], [tf.config.LogicalDeviceConfiguration()] * count)
     except RuntimeError as err:

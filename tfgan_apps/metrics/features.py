@@ -137,13 +137,22 @@ def inception_features(
     """
     path = inception_weights_path(weights_path)
     base = keras.applications.InceptionV3(weights=None, include_top=True)
+    not_inception = (
+        f"{path} is not an InceptionV3 weights file with the classification top "
+        f"({INCEPTION_WEIGHTS_FILE}, not the *_notop variant)"
+    )
+    kernels = [v for v in base.weights if v.path.endswith("kernel")]
+    initial = [np.array(v.numpy()) for v in kernels]
     try:
         base.load_weights(str(path))
     except (ValueError, KeyError, OSError) as error:
+        raise ConfigError(f"{not_inception}: {error}") from error
+    # Keras may skip parts of a file with a warning; never evaluate with random kernels.
+    unset = [v.path for v, w in zip(kernels, initial) if np.array_equal(v.numpy(), w)]
+    if unset:
         raise ConfigError(
-            f"{path} is not an InceptionV3 weights file with the classification top "
-            f"({INCEPTION_WEIGHTS_FILE}, not the *_notop variant): {error}"
-        ) from error
+            f"{not_inception}: {len(unset)} kernels were not loaded, e.g. {unset[0]}"
+        )
     logging.info("InceptionV3 weights loaded from %s", path)
     model = keras.Model(base.inputs, [base.get_layer("avg_pool").output, base.output])
     return InceptionFeatures(model, batch_size=batch_size)

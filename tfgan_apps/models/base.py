@@ -74,6 +74,7 @@ class GAN(keras.Model):
         self.d_steps = int(d_steps)
         self.seed = int(seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.tracker_names()}
+        self.built = True  # the networks are built functional models; nothing to infer from data
 
     # ------------------------------------------------------------------ building
     @classmethod
