@@ -53,6 +53,9 @@ def base_config() -> ml_collections.ConfigDict:
     c.data.tfds_data_dir = ""
     c.data.tfds_download = False
     c.data.noise = 0.05  # signals_1d noise std
+    # Restoration: a degradation spec (see tfgan_apps/data/degradations.py) applied on the fly;
+    # batches then hold "input" (degraded) and "x" (clean target).
+    c.data.degradation = None
 
     c.train = ml_collections.ConfigDict()
     c.train.steps = 3000

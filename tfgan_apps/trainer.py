@@ -116,6 +116,16 @@ def build_run(config: ml_collections.ConfigDict, workdir: str) -> Run:
     return Run(config, workdir, strategy, source, model, manager, is_chief)
 
 
+def degradation_from(data_cfg: Any) -> Any:
+    """The configured degradation function, or None."""
+    spec = data_cfg.get("degradation")
+    if not spec:
+        return None
+    from tfgan_apps.data.degradations import build_degradation
+
+    return build_degradation(spec.to_dict() if isinstance(spec, ml_collections.ConfigDict) else spec)
+
+
 def _hparams(config: ml_collections.ConfigDict) -> dict[str, Any]:
     flat: dict[str, Any] = {}
 
@@ -149,7 +159,8 @@ def train(config: ml_collections.ConfigDict, workdir: str) -> dict[str, Any]:
     logs: dict[str, Any] = {}
     if start < steps:
         batch = config.data.batch_size * config.train.d_steps
-        dataset = make_dataset(run.source, batch, seed=config.train.seed, start_step=start)
+        dataset = make_dataset(run.source, batch, seed=config.train.seed, start_step=start,
+                               degradation=degradation_from(config.data))
         writer = tf.summary.create_file_writer(workdir)
         if start == 0:
             from tensorboard.plugins.hparams import api as hp

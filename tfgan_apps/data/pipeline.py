@@ -10,7 +10,7 @@ uninterrupted run would have seen.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import tensorflow as tf
 
@@ -51,6 +51,7 @@ def make_dataset(
     seed: int = 0,
     start_step: int = 0,
     shuffle: bool = True,
+    degradation: Callable[[tf.Tensor, tf.Tensor], tf.Tensor] | None = None,
 ) -> tf.data.Dataset:
     """Endless batches of ``batch_size`` (the *global* batch) starting at step ``start_step``.
 
@@ -60,6 +61,9 @@ def make_dataset(
       seed: data seed; two pipelines with equal seeds yield equal batches.
       start_step: number of batches already consumed (for exact resume).
       shuffle: permute finite sources per epoch (False: sequential order).
+      degradation: optional ``(images, seed) -> degraded`` (see ``data.degradations``);
+        when given, each batch also holds ``"input"``: the degraded ``"x"``, seeded
+        per batch so resumed runs degrade identically (restoration applications).
     """
     if batch_size <= 0:
         raise ConfigError(f"batch size must be positive, got {batch_size}")
@@ -78,7 +82,10 @@ def make_dataset(
 
     def load(pos: tf.Tensor, idx: tf.Tensor) -> dict[str, tf.Tensor]:
         batch_seed = tf.stack([tf.constant(seed, tf.int64), pos[0]])
-        return source.load(pos, tf.cast(idx, tf.int32), batch_seed)
+        batch = source.load(pos, tf.cast(idx, tf.int32), batch_seed)
+        if degradation is not None and "input" not in batch:
+            batch["input"] = degradation(batch["x"], batch_seed + tf.constant([1, 0], tf.int64))
+        return batch
 
     ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     options = tf.data.Options()

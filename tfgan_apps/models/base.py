@@ -214,7 +214,7 @@ class GAN(keras.Model):
                 continue
 
             def d_fn(x: tf.Tensor) -> tf.Tensor:
-                return self.discriminator(x, training=True)
+                return self.discriminate(x, salt=salt + 16)
 
             value = penalty.loss(d_fn, real, fake, self.replica_seed(salt + 1 + i))
             terms[name] = self.penalty_weights[name] * self.global_mean(value)
@@ -226,12 +226,19 @@ class GAN(keras.Model):
             if penalty.constraint is not None:
                 penalty.constraint(self.discriminator.trainable_variables, self.penalty_weights[name])
 
+    def discriminate(self, x: tf.Tensor, salt: int, training: bool = True) -> tf.Tensor:
+        """D's logits for a batch. Every D call in a training step goes through here, so
+        input-side stabilizers (augmentation, instance noise, packing) apply to real and
+        fake data alike; ``salt`` picks the random stream (equal salts → equal draws)."""
+        del salt
+        return self.discriminator(x, training=training)
+
     def discriminator_step(self, real: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
         """One discriminator update on a real batch and a fresh fake batch."""
         fake = self.generator(self.sample_latent(tf.shape(real)[0], salt), training=True)
         with tf.GradientTape() as tape:
-            real_out = self.discriminator(real, training=True)
-            fake_out = self.discriminator(fake, training=True)
+            real_out = self.discriminate(real, salt=salt + 32)
+            fake_out = self.discriminate(fake, salt=salt + 32)
             terms = {"d_adv": self.global_mean(self.adversarial.discriminator(real_out, fake_out))}
             terms.update(self.penalty_terms(real, fake, salt))
             total = tf.add_n(list(terms.values()))
@@ -248,7 +255,7 @@ class GAN(keras.Model):
         """One generator update against the current discriminator."""
         z = self.sample_latent(batch_size, salt)
         with tf.GradientTape() as tape:
-            fake_out = self.discriminator(self.generator(z, training=True), training=True)
+            fake_out = self.discriminate(self.generator(z, training=True), salt=salt)
             g_adv = self.global_mean(self.adversarial.generator(fake_out))
         self.apply_update(self.g_optimizer, tape, g_adv, self.generator.trainable_variables)
         return {"g_loss": g_adv, "g_adv": g_adv}
