@@ -58,7 +58,9 @@ def test_penalty_finite_when_gradient_vanishes():
 
     with tf.GradientTape() as tape:
         value = tf.reduce_mean(
-            penalties.gradient_penalty(constant_critic, tf.ones([3, 2]), tf.zeros([3, 2]), tf.constant([0, 0], tf.int64))
+            penalties.gradient_penalty(
+                constant_critic, tf.ones([3, 2]), tf.zeros([3, 2]), tf.constant([0, 0], tf.int64)
+            )
         )
     grad = tape.gradient(value, variable)
     np.testing.assert_allclose(value.numpy(), 1.0, rtol=1e-5)

@@ -20,7 +20,9 @@ def split_cpu(count: int) -> None:
     try:
         tf.config.set_logical_device_configuration(cpus[0], [tf.config.LogicalDeviceConfiguration()] * count)
     except RuntimeError as err:
-        raise ConfigError(f"cannot split the CPU into {count} logical devices after TensorFlow started: {err}") from None
+        raise ConfigError(
+            f"cannot split the CPU into {count} logical devices after TensorFlow started: {err}"
+        ) from None
 
 
 def strategy_from(name: str, tpu: str = "") -> tf.distribute.Strategy:

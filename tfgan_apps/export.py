@@ -50,7 +50,8 @@ class GeneratorExport(tf.Module):
         return self._output(self.generator(z, training=False))
 
     def _sample(self, count: tf.Tensor, seed: tf.Tensor) -> dict[str, tf.Tensor]:
-        z = tf.random.stateless_normal(tf.stack([count, self.latent_dim]), seed=tf.stack([seed, tf.constant(0, tf.int64)]))
+        seed_pair = tf.stack([seed, tf.constant(0, tf.int64)])
+        z = tf.random.stateless_normal(tf.stack([count, self.latent_dim]), seed=seed_pair)
         return self._serve(z)
 
     def signatures(self) -> dict[str, Any]:

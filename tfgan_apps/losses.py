@@ -14,8 +14,8 @@ is what makes multi-replica training match single-device training.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import tensorflow as tf
 

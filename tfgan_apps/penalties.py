@@ -25,8 +25,8 @@ discriminator weight is clipped to [−c, c], c being the configured value.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 import tensorflow as tf
 

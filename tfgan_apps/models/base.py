@@ -15,7 +15,8 @@ what ``apply_gradients`` expects when it sums the replicas' gradients.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import keras
 import tensorflow as tf
@@ -78,7 +79,7 @@ class GAN(keras.Model):
 
     # ------------------------------------------------------------------ building
     @classmethod
-    def from_settings(cls, config: Any, source: Any, sync_batchnorm: bool = False) -> "GAN":
+    def from_settings(cls, config: Any, source: Any, sync_batchnorm: bool = False) -> GAN:
         """Builds the model and its networks from a run config (``model``, ``train``) and the data source."""
         model_cfg = config.model
         generator, discriminator = cls.build_networks(model_cfg, source, sync_batchnorm)
