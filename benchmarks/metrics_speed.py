@@ -64,38 +64,26 @@ def main() -> None:
     frechet.frechet_distance(warm_x, warm_y, method="eigh")
     rows = []
     t_ref, v_ref = timed(reference_fid, real, fake)
-    rows.append(
-        ("numpy + scipy.linalg.sqrtm (reference)", "activations", t_ref, v_ref, t_ref)
-    )
+    rows.append(("numpy + scipy.linalg.sqrtm (reference)", "activations", t_ref, v_ref, t_ref))
     for method in ("auto", "eigh"):
         t, v = timed(frechet.frechet_distance, real, fake, method=method)
-        rows.append(
-            (f"frechet_distance(method={method!r})", "activations", t, v, t_ref)
-        )
+        rows.append((f"frechet_distance(method={method!r})", "activations", t, v, t_ref))
 
     mu1, s1 = frechet.activation_moments(real)
     mu2, s2 = frechet.activation_moments(fake)
     t_ref_m, v_ref_m = timed(reference_from_moments, mu1, s1, mu2, s2)
     rows.append(("sqrtm(Σ1 Σ2) (reference)", "moments", t_ref_m, v_ref_m, t_ref_m))
     for method in ("auto", "eigh"):
-        t, v = timed(
-            frechet.frechet_distance_from_moments, mu1, s1, mu2, s2, method=method
-        )
-        rows.append(
-            (f"frechet_distance_from_moments({method!r})", "moments", t, v, t_ref_m)
-        )
+        t, v = timed(frechet.frechet_distance_from_moments, mu1, s1, mu2, s2, method=method)
+        rows.append((f"frechet_distance_from_moments({method!r})", "moments", t, v, t_ref_m))
 
     print(f"FID on {args.n} × {args.dim} float32 activations per set (float64 math)\n")
-    print(
-        "| implementation | input | time (s) | speed-up | FID | rel. diff vs reference |"
-    )
+    print("| implementation | input | time (s) | speed-up | FID | rel. diff vs reference |")
     print("|---|---|---:|---:|---:|---:|")
     for name, start, t, value, t_base in rows:
         reference = v_ref if start == "activations" else v_ref_m
         rel = abs(value - reference) / abs(reference)
-        print(
-            f"| {name} | {start} | {t:.2f} | {t_base / t:.1f}× | {value:.6f} | {rel:.1e} |"
-        )
+        print(f"| {name} | {start} | {t:.2f} | {t_base / t:.1f}× | {value:.6f} | {rel:.1e} |")
 
 
 if __name__ == "__main__":

@@ -17,9 +17,7 @@ def keras_home(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_missing_inception_weights_say_where_to_put_them(
-    keras_home, tmp_path, monkeypatch
-):
+def test_missing_inception_weights_say_where_to_put_them(keras_home, tmp_path, monkeypatch):
     cache = keras_home / "models" / features.INCEPTION_WEIGHTS_FILE
     with pytest.raises(ConfigError) as error:
         features.inception_features()
@@ -49,9 +47,7 @@ def test_inception_loads_weights_from_keras_cache(keras_home):
         net.model.get_layer("predictions").get_weights()[0],
         source.get_layer("predictions").get_weights()[0],
     )
-    images = (
-        np.random.default_rng(0).uniform(-1, 1, size=(3, 40, 40, 1)).astype(np.float32)
-    )
+    images = np.random.default_rng(0).uniform(-1, 1, size=(3, 40, 40, 1)).astype(np.float32)
     pool3, probs = net(images)
     assert pool3.shape == (3, 2048) and probs.shape == (3, 1000)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)

@@ -25,9 +25,7 @@ def _pytorch_fid_reference(x: np.ndarray, y: np.ndarray) -> float:
     mu1, mu2 = x.mean(0), y.mean(0)
     s1, s2 = np.cov(x, rowvar=False), np.cov(y, rowvar=False)
     covmean = scipy.linalg.sqrtm(s1 @ s2).real
-    return float(
-        np.sum((mu1 - mu2) ** 2) + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean)
-    )
+    return float(np.sum((mu1 - mu2) ** 2) + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean))
 
 
 @pytest.mark.parametrize("method", ["auto", "cholesky", "eigh"])
@@ -55,9 +53,7 @@ def test_matches_sqrtm_reference_on_random_activations():
     y = 0.8 * rng.standard_normal((300, 32)) @ rng.standard_normal((32, 32)) * 0.3 + 0.2
     ref = _pytorch_fid_reference(x, y)
     for method in ("auto", "eigh"):
-        assert frechet.frechet_distance(x, y, method=method) == pytest.approx(
-            ref, rel=1e-6
-        )
+        assert frechet.frechet_distance(x, y, method=method) == pytest.approx(ref, rel=1e-6)
 
 
 def test_rank_deficient_covariance_falls_back_to_eigh():
@@ -67,9 +63,7 @@ def test_rank_deficient_covariance_falls_back_to_eigh():
     with pytest.raises(np.linalg.LinAlgError):
         frechet.frechet_distance(x, y, method="cholesky")
     auto = frechet.frechet_distance(x, y)
-    assert auto == pytest.approx(
-        frechet.frechet_distance(x, y, method="eigh"), rel=1e-12
-    )
+    assert auto == pytest.approx(frechet.frechet_distance(x, y, method="eigh"), rel=1e-12)
     mu1, s1 = frechet.activation_moments(x)
     mu2, s2 = frechet.activation_moments(y)
     assert auto == pytest.approx(_closed_form(mu1, s1, mu2, s2), rel=1e-6)
@@ -85,18 +79,14 @@ def test_symmetric():
     rng = np.random.default_rng(4)
     x = rng.standard_normal((300, 16))
     y = rng.standard_normal((200, 16)) * 1.5 + 1.0
-    assert frechet.frechet_distance(x, y) == pytest.approx(
-        frechet.frechet_distance(y, x), rel=1e-9
-    )
+    assert frechet.frechet_distance(x, y) == pytest.approx(frechet.frechet_distance(y, x), rel=1e-9)
 
 
 def test_moments_match_numpy():
     x = np.random.default_rng(5).standard_normal((50, 7)).astype(np.float32)
     mu, sigma = frechet.activation_moments(x)
     np.testing.assert_allclose(mu, x.astype(np.float64).mean(0), rtol=1e-12)
-    np.testing.assert_allclose(
-        sigma, np.cov(x.astype(np.float64), rowvar=False), rtol=1e-10
-    )
+    np.testing.assert_allclose(sigma, np.cov(x.astype(np.float64), rowvar=False), rtol=1e-10)
 
 
 def test_bad_shapes_raise():

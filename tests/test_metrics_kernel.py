@@ -9,12 +9,8 @@ from tfgan_apps.metrics import kernel, pairwise
 
 def _naive_unbiased_mmd2(x, y, k) -> float:
     m, n = len(x), len(y)
-    xx = sum(k(x[i], x[j]) for i in range(m) for j in range(m) if i != j) / (
-        m * (m - 1)
-    )
-    yy = sum(k(y[i], y[j]) for i in range(n) for j in range(n) if i != j) / (
-        n * (n - 1)
-    )
+    xx = sum(k(x[i], x[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
+    yy = sum(k(y[i], y[j]) for i in range(n) for j in range(n) if i != j) / (n * (n - 1))
     xy = sum(k(x[i], y[j]) for i in range(m) for j in range(n)) / (m * n)
     return xx + yy - 2 * xy
 
@@ -41,9 +37,7 @@ def test_kid_near_zero_for_one_distribution_and_positive_for_shift():
     mean, std = kernel.kernel_inception_distance(x, y, subsets=5, subset_size=1000)
     assert abs(mean) < 1e-3
     assert std > 0
-    shifted, _ = kernel.kernel_inception_distance(
-        x, y + 0.5, subsets=5, subset_size=1000
-    )
+    shifted, _ = kernel.kernel_inception_distance(x, y + 0.5, subsets=5, subset_size=1000)
     assert shifted > 0.05
 
 
@@ -59,9 +53,7 @@ def test_gaussian_mmd_matches_definition_with_blocks(monkeypatch):
     rng = np.random.default_rng(4)
     x, y = rng.standard_normal((11, 3)), rng.standard_normal((8, 3)) + 0.5
     sigma = 1.3
-    expected = _naive_unbiased_mmd2(
-        x, y, lambda a, b: np.exp(-np.sum((a - b) ** 2) / (2 * sigma**2))
-    )
+    expected = _naive_unbiased_mmd2(x, y, lambda a, b: np.exp(-np.sum((a - b) ** 2) / (2 * sigma**2)))
     assert kernel.mmd(x, y, sigma=sigma) == pytest.approx(expected, rel=1e-10)
     monkeypatch.setattr(pairwise, "BUDGET_BYTES", 3 * 8 * 11)  # 3 rows per block
     assert kernel.mmd(x, y, sigma=sigma) == pytest.approx(expected, rel=1e-10)

@@ -11,15 +11,11 @@ from tfgan_apps.metrics import modes
 def test_ring_and_grid_centers():
     ring = modes.ring_centers(8, 1.0)
     i = np.arange(8)
-    np.testing.assert_allclose(
-        ring, np.stack([np.cos(2 * np.pi * i / 8), np.sin(2 * np.pi * i / 8)], 1)
-    )
+    np.testing.assert_allclose(ring, np.stack([np.cos(2 * np.pi * i / 8), np.sin(2 * np.pi * i / 8)], 1))
     grid = modes.grid_centers(5, 2.0)
     assert grid.shape == (25, 2)
     assert sorted(set(grid[:, 0])) == [-4.0, -2.0, 0.0, 2.0, 4.0]
-    assert {tuple(p) for p in grid} == {
-        (a, b) for a in range(-4, 5, 2) for b in range(-4, 5, 2)
-    }
+    assert {tuple(p) for p in grid} == {(a, b) for a in range(-4, 5, 2) for b in range(-4, 5, 2)}
 
 
 @pytest.mark.parametrize("centers", [modes.ring_centers(), modes.grid_centers()])

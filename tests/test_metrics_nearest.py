@@ -35,9 +35,7 @@ def _reference_prdc(x, y, pr_k, dc_k) -> dict:
 
 @pytest.fixture
 def small_blocks(monkeypatch):
-    monkeypatch.setattr(
-        pairwise, "BUDGET_BYTES", 7 * 8 * 60
-    )  # a handful of rows per block
+    monkeypatch.setattr(pairwise, "BUDGET_BYTES", 7 * 8 * 60)  # a handful of rows per block
 
 
 def test_one_nn_matches_brute_force(small_blocks):

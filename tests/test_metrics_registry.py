@@ -58,9 +58,7 @@ def test_evaluate_runs_every_metric_and_returns_all_keys():
     expected = [key for name in NAMES for key in METRICS.get(name).keys]
     assert sorted(results) == sorted(expected)
     assert all(isinstance(v, float) for v in results.values())
-    assert results["fid"] == pytest.approx(
-        METRICS.get("fid")(real["features"], fake["features"])["fid"]
-    )
+    assert results["fid"] == pytest.approx(METRICS.get("fid")(real["features"], fake["features"])["fid"])
 
 
 def test_fake_only_metrics_need_no_real_input():

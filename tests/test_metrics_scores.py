@@ -34,9 +34,7 @@ def test_matches_formula_on_random_probs():
 def test_mode_score_equals_is_when_marginals_match():
     p = np.random.default_rng(1).dirichlet(np.ones(4), size=200)
     real = p[np.random.default_rng(2).permutation(200)]  # same marginal
-    assert scores.mode_score(p, real, splits=1)[0] == pytest.approx(
-        scores.inception_score(p, splits=1)[0], rel=1e-12
-    )
+    assert scores.mode_score(p, real, splits=1)[0] == pytest.approx(scores.inception_score(p, splits=1)[0], rel=1e-12)
 
 
 def test_mode_score_penalises_collapse_to_one_class():
@@ -44,14 +42,10 @@ def test_mode_score_penalises_collapse_to_one_class():
     fake = np.tile(np.eye(k)[0], (80, 1))  # every sample confidently class 0
     real = _one_hot_evenly(80, k)
     # IS = 1 (no diversity); KL(p(y) ‖ p*) = log k  →  exp(0 − log k) = 1/k.
-    assert scores.mode_score(fake, real, splits=4)[0] == pytest.approx(
-        1.0 / k, rel=1e-12
-    )
+    assert scores.mode_score(fake, real, splits=4)[0] == pytest.approx(1.0 / k, rel=1e-12)
     assert scores.mode_score(real, real, splits=1)[0] == pytest.approx(k, rel=1e-12)
 
 
 def test_logits_are_rejected():
     with pytest.raises(DataError, match="softmax"):
-        scores.inception_score(
-            np.random.default_rng(3).standard_normal((10, 3)), splits=2
-        )
+        scores.inception_score(np.random.default_rng(3).standard_normal((10, 3)), splits=2)

@@ -12,9 +12,7 @@ def test_shifted_point_set_is_shift_length():
     x = rng.standard_normal((200, 3))
     v = np.array([0.3, -1.2, 2.0])
     fake = (x + v)[rng.permutation(200)]
-    assert wasserstein.wasserstein_distance(x, fake) == pytest.approx(
-        np.linalg.norm(v), rel=1e-9
-    )
+    assert wasserstein.wasserstein_distance(x, fake) == pytest.approx(np.linalg.norm(v), rel=1e-9)
 
 
 def test_one_dimensional_matches_scipy():

@@ -173,6 +173,7 @@ def train(config: ml_collections.ConfigDict, workdir: str) -> dict[str, Any]:
             cb.ProgressBar(steps, start, config.train.steps_per_execution),
             cb.ScalarLogger(writer, config.train.log_every),
             cb.SampleGrid(writer, config.train.image_every, run.source.kind, config.export.grid_size, reference),
+            *model.training_callbacks(writer=writer, source=run.source, config=config),
             cb.Checkpointer(run.manager, config.train.checkpoint_every, steps),
         ]
         history = model.fit(

@@ -36,9 +36,7 @@ INCEPTION_SIZE = 299
 
 
 def _keras_cache_path() -> Path:
-    keras_home = os.environ.get(
-        "KERAS_HOME", os.path.join(os.path.expanduser("~"), ".keras")
-    )
+    keras_home = os.environ.get("KERAS_HOME", os.path.join(os.path.expanduser("~"), ".keras"))
     return Path(keras_home) / "models" / INCEPTION_WEIGHTS_FILE
 
 
@@ -66,9 +64,7 @@ def inception_weights_path(weights_path: str | None = None) -> Path:
     else:
         source, path = "the Keras cache", _keras_cache_path()
     if not path.is_file():
-        raise ConfigError(
-            f"no InceptionV3 weights at {path} (from {source}). {help_text}"
-        )
+        raise ConfigError(f"no InceptionV3 weights at {path} (from {source}). {help_text}")
     return path
 
 
@@ -85,20 +81,31 @@ def _match_channels(images: tf.Tensor, channels: int) -> tf.Tensor:
 
 
 def _batched(
-    fn: Callable[[tf.Tensor], Any], images: Any, batch_size: int
+    fn: Callable[[tf.Tensor], Any], images: Any, batch_size: int, pad_last: bool = False
 ) -> tuple[np.ndarray, ...]:
+    """Runs ``fn`` over ``images`` (NHWC or NHW, in [-1, 1]) in batches; concatenates outputs.
+
+    ``pad_last`` zero-pads the last batch to ``batch_size`` (and drops the padding
+    from the outputs) so a traced ``fn`` sees one shape and is traced once.
+    """
     x = np.asarray(images, dtype=np.float32)
     if x.ndim == 3:
         x = x[..., None]
     if x.ndim != 4 or x.shape[0] == 0:
         raise DataError(f"images must be a non-empty NHWC batch, got shape {x.shape}")
+    low, high = float(x.min()), float(x.max())
+    if low < -1.001 or high > 1.001:
+        raise DataError(f"images must be floats in [-1, 1], got values in [{low}, {high}]")
     outputs: list[list[np.ndarray]] = []
     for start in range(0, x.shape[0], batch_size):
-        result = fn(tf.constant(x[start : start + batch_size]))
-        for i, value in enumerate(result):
+        batch = x[start : start + batch_size]
+        count = batch.shape[0]
+        if pad_last and count < batch_size:
+            batch = np.concatenate([batch, np.zeros((batch_size - count, *batch.shape[1:]), batch.dtype)])
+        for i, value in enumerate(fn(tf.constant(batch))):
             if len(outputs) <= i:
                 outputs.append([])
-            outputs[i].append(np.asarray(value))
+            outputs[i].append(np.asarray(value)[:count])
     return tuple(np.concatenate(parts) for parts in outputs)
 
 
@@ -119,13 +126,11 @@ class InceptionFeatures:
 
     def __call__(self, images: Any) -> tuple[np.ndarray, np.ndarray]:
         """Runs ``images`` (NHWC, [-1, 1]) in batches; returns float32 numpy arrays."""
-        pool3, probs = _batched(self._forward, images, self.batch_size)
+        pool3, probs = _batched(self._forward, images, self.batch_size, pad_last=True)
         return pool3, probs
 
 
-def inception_features(
-    weights_path: str | None = None, batch_size: int = 32
-) -> InceptionFeatures:
+def inception_features(weights_path: str | None = None, batch_size: int = 32) -> InceptionFeatures:
     """Builds InceptionV3 (``include_top=True``) with ImageNet weights from a local file.
 
     The file is ``weights_path``, else ``$TFGAN_INCEPTION_WEIGHTS``, else the Keras
@@ -150,9 +155,7 @@ def inception_features(
     # Keras may skip parts of a file with a warning; never evaluate with random kernels.
     unset = [v.path for v, w in zip(kernels, initial) if np.array_equal(v.numpy(), w)]
     if unset:
-        raise ConfigError(
-            f"{not_inception}: {len(unset)} kernels were not loaded, e.g. {unset[0]}"
-        )
+        raise ConfigError(f"{not_inception}: {len(unset)} kernels were not loaded, e.g. {unset[0]}")
     logging.info("InceptionV3 weights loaded from %s", path)
     model = keras.Model(base.inputs, [base.get_layer("avg_pool").output, base.output])
     return InceptionFeatures(model, batch_size=batch_size)
@@ -190,12 +193,8 @@ def build_classifier(
         x = keras.layers.LeakyReLU(0.2, name=f"lrelu{i}")(x)
         size, i = (size + 1) // 2, i + 1
     x = keras.layers.Flatten(name="flatten")(x)
-    features = keras.layers.Dense(
-        feature_dim, activation="relu", kernel_initializer=init(i), name="features"
-    )(x)
-    logits = keras.layers.Dense(
-        num_classes, kernel_initializer=init(i + 1), name="logits"
-    )(features)
+    features = keras.layers.Dense(feature_dim, activation="relu", kernel_initializer=init(i), name="features")(x)
+    logits = keras.layers.Dense(num_classes, kernel_initializer=init(i + 1), name="logits")(features)
     probs = keras.layers.Softmax(name="probs")(logits)
     return keras.Model(inputs, probs, name="classifier")
 
@@ -217,17 +216,13 @@ class ClassifierFeatures:
 
     def _set_model(self, model: keras.Model) -> None:
         self._model = model
-        self._features = keras.Model(
-            model.inputs, [model.get_layer("features").output, model.output]
-        )
+        self._features = keras.Model(model.inputs, [model.get_layer("features").output, model.output])
 
     @property
     def model(self) -> keras.Model:
         """The trained Keras classifier (images → probabilities)."""
         if self._model is None:
-            raise ConfigError(
-                "the classifier is not trained: call fit() or load() first"
-            )
+            raise ConfigError("the classifier is not trained: call fit() or load() first")
         return self._model
 
     def fit(
@@ -250,9 +245,7 @@ class ClassifierFeatures:
         x = np.asarray(images, dtype=np.float32)
         y = np.asarray(labels).astype(np.int64).ravel()
         if x.ndim != 4 or x.shape[0] != y.shape[0] or x.shape[0] == 0:
-            raise DataError(
-                f"need images [n, h, w, c] and labels [n], got {x.shape} and {y.shape}"
-            )
+            raise DataError(f"need images [n, h, w, c] and labels [n], got {x.shape} and {y.shape}")
         model = build_classifier(x.shape[1:], int(y.max()) + 1, seed=seed)
         model.compile(
             optimizer=keras.optimizers.Adam(learning_rate),
@@ -299,9 +292,7 @@ class ClassifierFeatures:
         self.model.save(path)
 
     @classmethod
-    def load(
-        cls, path: str | os.PathLike[str], batch_size: int = 256
-    ) -> ClassifierFeatures:
+    def load(cls, path: str | os.PathLike[str], batch_size: int = 256) -> ClassifierFeatures:
         """Loads a classifier saved by :meth:`save` (``safe_mode=True``: no code is deserialised)."""
         if not Path(path).is_file():
             raise ConfigError(f"no classifier file at {path}")
@@ -309,9 +300,7 @@ class ClassifierFeatures:
         return cls(model, batch_size=batch_size)
 
 
-def digits_arrays(
-    image_size: int = 32, channels: int = 1
-) -> tuple[np.ndarray, np.ndarray]:
+def digits_arrays(image_size: int = 32, channels: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """sklearn's 1797 digits as images in [-1, 1] ``[n, size, size, channels]`` and labels.
 
     Preprocessed like the ``digits`` data source: 8×8 values /16, bilinear resize,
@@ -322,9 +311,7 @@ def digits_arrays(
     bunch = load_digits()
     x = (bunch.images / 16.0).astype(np.float32)[..., None]
     if image_size != x.shape[1]:
-        x = tf.image.resize(
-            x, (image_size, image_size), method="bilinear", antialias=True
-        ).numpy()
+        x = tf.image.resize(x, (image_size, image_size), method="bilinear", antialias=True).numpy()
     if channels == 3:
         x = np.repeat(x, 3, axis=-1)
     x = np.clip(np.round(x * 255.0), 0, 255) / 127.5 - 1.0
@@ -346,10 +333,7 @@ def digits_classifier(
     """
     from sklearn.model_selection import train_test_split
 
-    path = (
-        Path(cache_dir)
-        / f"digits_classifier_{image_size}px_{channels}c_{epochs}ep_seed{seed}.keras"
-    )
+    path = Path(cache_dir) / f"digits_classifier_{image_size}px_{channels}c_{epochs}ep_seed{seed}.keras"
     if path.is_file():
         logging.info("loading digits classifier from %s", path)
         return ClassifierFeatures.load(path)
@@ -360,9 +344,7 @@ def digits_classifier(
     classifier = ClassifierFeatures()
     classifier.fit(x_train, y_train, epochs=epochs, seed=seed)
     accuracy = classifier.accuracy(x_test, y_test)
-    logging.info(
-        "digits classifier: held-out accuracy %.4f on %d images", accuracy, len(y_test)
-    )
+    logging.info("digits classifier: held-out accuracy %.4f on %d images", accuracy, len(y_test))
     classifier.save(path)
     logging.info("saved digits classifier to %s", path)
     return classifier

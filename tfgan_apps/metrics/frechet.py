@@ -36,9 +36,7 @@ def activation_moments(acts: Any) -> tuple[np.ndarray, np.ndarray]:
     """Returns the float64 mean ``[d]`` and unbiased covariance ``[d, d]`` of ``acts [n, d]``."""
     x = spec.as_2d(acts, "activations", dtype=np.float64)
     if x.shape[0] < 2:
-        raise DataError(
-            f"need at least 2 activations to estimate a covariance, got {x.shape[0]}"
-        )
+        raise DataError(f"need at least 2 activations to estimate a covariance, got {x.shape[0]}")
     mu = x.mean(axis=0)
     x = x - mu
     sigma = x.T @ x  # numpy uses a symmetric rank-k update (syrk) for Xᵀ X
@@ -67,9 +65,7 @@ def trace_sqrt_product(sigma1: Any, sigma2: Any, method: str = "auto") -> float:
     s1 = np.asarray(sigma1, dtype=np.float64)
     s2 = np.asarray(sigma2, dtype=np.float64)
     if s1.ndim != 2 or s1.shape[0] != s1.shape[1] or s1.shape != s2.shape:
-        raise DataError(
-            f"covariances must be equal square matrices, got {s1.shape} and {s2.shape}"
-        )
+        raise DataError(f"covariances must be equal square matrices, got {s1.shape} and {s2.shape}")
     factor = None
     if method in ("auto", "cholesky"):
         try:
@@ -85,9 +81,7 @@ def trace_sqrt_product(sigma1: Any, sigma2: Any, method: str = "auto") -> float:
     return float(np.sqrt(np.clip(eigenvalues, 0.0, None)).sum())
 
 
-def frechet_distance_from_moments(
-    mu1: Any, sigma1: Any, mu2: Any, sigma2: Any, method: str = "auto"
-) -> float:
+def frechet_distance_from_moments(mu1: Any, sigma1: Any, mu2: Any, sigma2: Any, method: str = "auto") -> float:
     """Squared Fréchet distance between N(mu1, sigma1) and N(mu2, sigma2).
 
     Use this when the moments of the real data are precomputed (e.g. cached
@@ -99,9 +93,7 @@ def frechet_distance_from_moments(
     s1 = np.atleast_2d(np.asarray(sigma1, dtype=np.float64))
     s2 = np.atleast_2d(np.asarray(sigma2, dtype=np.float64))
     if mu1.shape != mu2.shape or s1.shape != (mu1.shape[0],) * 2:
-        raise DataError(
-            f"moment shapes do not match: mu {mu1.shape}/{mu2.shape}, sigma {s1.shape}/{s2.shape}"
-        )
+        raise DataError(f"moment shapes do not match: mu {mu1.shape}/{mu2.shape}, sigma {s1.shape}/{s2.shape}")
     diff = mu1 - mu2
     trace_sqrt = trace_sqrt_product(s1, s2, method=method)
     return float(diff @ diff + np.trace(s1) + np.trace(s2) - 2.0 * trace_sqrt)

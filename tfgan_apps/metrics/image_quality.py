@@ -49,9 +49,7 @@ def rgb_to_y(images: Any, data_range: float = 255.0) -> np.ndarray:
     return (16.0 + (x / data_range) @ _BT601_Y) / 255.0 * data_range
 
 
-def _prepare(
-    a: Any, b: Any, data_range: float, y_channel: bool, crop_border: int
-) -> tuple[np.ndarray, np.ndarray]:
+def _prepare(a: Any, b: Any, data_range: float, y_channel: bool, crop_border: int) -> tuple[np.ndarray, np.ndarray]:
     x, y = _as_nhwc(a), _as_nhwc(b)
     if x.shape != y.shape:
         raise DataError(f"images differ in shape: {x.shape} vs {y.shape}")
@@ -62,9 +60,7 @@ def _prepare(
         c = int(crop_border)
         x, y = x[:, c:-c, c:-c], y[:, c:-c, c:-c]
         if x.shape[1] == 0 or x.shape[2] == 0:
-            raise DataError(
-                f"crop_border={c} leaves no pixels of {x.shape[1:3]} images"
-            )
+            raise DataError(f"crop_border={c} leaves no pixels of {x.shape[1:3]} images")
     return x, y
 
 
@@ -114,9 +110,7 @@ def ssim(
     """Structural similarity (Wang et al. 2004) with a Gaussian window; mean over a batch."""
     x, y = _prepare(a, b, data_range, y_channel, crop_border)
     if min(x.shape[1], x.shape[2]) < win_size:
-        raise DataError(
-            f"SSIM needs images of at least {win_size}×{win_size}, got {x.shape}"
-        )
+        raise DataError(f"SSIM needs images of at least {win_size}×{win_size}, got {x.shape}")
     window = _gaussian_window(win_size, sigma)
     c1 = (k1 * data_range) ** 2
     c2 = (k2 * data_range) ** 2
@@ -125,9 +119,7 @@ def ssim(
     var_x = _filter_valid(x * x, window) - mu_x**2
     var_y = _filter_valid(y * y, window) - mu_y**2
     cov_xy = _filter_valid(x * y, window) - mu_x * mu_y
-    ssim_map = ((2 * mu_x * mu_y + c1) * (2 * cov_xy + c2)) / (
-        (mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2)
-    )
+    ssim_map = ((2 * mu_x * mu_y + c1) * (2 * cov_xy + c2)) / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
     return float(np.mean(ssim_map.mean(axis=(1, 2, 3))))
 
 

@@ -29,14 +29,10 @@ def _unbiased_mmd2_from_gram(k: np.ndarray, m: int) -> float:
     kxx, kyy, kxy = k[:m, :m], k[m:, m:], k[:m, m:]
     sum_xx = kxx.sum() - np.trace(kxx)
     sum_yy = kyy.sum() - np.trace(kyy)
-    return float(
-        sum_xx / (m * (m - 1)) + sum_yy / (n * (n - 1)) - 2.0 * kxy.sum() / (m * n)
-    )
+    return float(sum_xx / (m * (m - 1)) + sum_yy / (n * (n - 1)) - 2.0 * kxy.sum() / (m * n))
 
 
-def polynomial_mmd2(
-    x: Any, y: Any, degree: int = 3, gamma: float | None = None, coef0: float = 1.0
-) -> float:
+def polynomial_mmd2(x: Any, y: Any, degree: int = 3, gamma: float | None = None, coef0: float = 1.0) -> float:
     """Unbiased MMD² with the polynomial kernel k(a, b) = (γ aᵀb + coef0)^degree.
 
     ``gamma`` defaults to 1/d, which with degree 3 and coef0 1 is the KID kernel.
@@ -86,9 +82,7 @@ def kernel_inception_distance(
     return float(values.mean()), float(values.std())
 
 
-def _gaussian_kernel_sum(
-    a: np.ndarray, b: np.ndarray, gamma: float, exclude_diagonal: bool
-) -> float:
+def _gaussian_kernel_sum(a: np.ndarray, b: np.ndarray, gamma: float, exclude_diagonal: bool) -> float:
     """Σ_ij exp(−γ‖a_i − b_j‖²) over memory-bounded row blocks (a is b when exclude_diagonal)."""
     total = 0.0
     for rows, d in pairwise.distance_blocks(a, b):
@@ -131,17 +125,13 @@ def mmd(x: Any, y: Any, sigma: float | None = None) -> float:
     if sigma is None:
         sigma = median_heuristic(x, y)
     if not sigma > 0:
-        raise DataError(
-            f"Gaussian MMD bandwidth must be > 0, got {sigma} (are all points equal?)"
-        )
+        raise DataError(f"Gaussian MMD bandwidth must be > 0, got {sigma} (are all points equal?)")
     gamma = 1.0 / (2.0 * sigma**2)
     m, n = x.shape[0], y.shape[0]
     sum_xx = _gaussian_kernel_sum(x, x, gamma, exclude_diagonal=True)
     sum_yy = _gaussian_kernel_sum(y, y, gamma, exclude_diagonal=True)
     sum_xy = _gaussian_kernel_sum(x, y, gamma, exclude_diagonal=False)
-    return float(
-        sum_xx / (m * (m - 1)) + sum_yy / (n * (n - 1)) - 2.0 * sum_xy / (m * n)
-    )
+    return float(sum_xx / (m * (m - 1)) + sum_yy / (n * (n - 1)) - 2.0 * sum_xy / (m * n))
 
 
 @spec.register(

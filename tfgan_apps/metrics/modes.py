@@ -31,9 +31,7 @@ def grid_centers(side: int = 5, spacing: float = 2.0) -> np.ndarray:
     return np.array(list(itertools.product(coords, coords)), dtype=np.float64)
 
 
-def mode_coverage(
-    samples: Any, centers: Any, std: float, threshold: float = 3.0
-) -> dict[str, float]:
+def mode_coverage(samples: Any, centers: Any, std: float, threshold: float = 3.0) -> dict[str, float]:
     """Counts captured modes, the HQ fraction and the reverse KL to uniform weights.
 
     Args:

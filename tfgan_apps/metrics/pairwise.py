@@ -24,9 +24,7 @@ def as_pair(real: Any, fake: Any) -> tuple[np.ndarray, np.ndarray]:
     x = spec.as_2d(real, "real")
     y = spec.as_2d(fake, "fake")
     if x.shape[1] != y.shape[1]:
-        raise DataError(
-            f"real and fake dimensions differ: {x.shape[1]} vs {y.shape[1]}"
-        )
+        raise DataError(f"real and fake dimensions differ: {x.shape[1]} vs {y.shape[1]}")
     dtype = np.result_type(x.dtype, y.dtype, np.float32)
     return x.astype(dtype, copy=False), y.astype(dtype, copy=False)
 
@@ -36,9 +34,7 @@ def squared_norms(x: np.ndarray) -> np.ndarray:
     return np.einsum("ij,ij->i", x, x)
 
 
-def squared_distances(
-    a: np.ndarray, b: np.ndarray, b_sq: np.ndarray | None = None
-) -> np.ndarray:
+def squared_distances(a: np.ndarray, b: np.ndarray, b_sq: np.ndarray | None = None) -> np.ndarray:
     """The full ``[len(a), len(b)]`` matrix of squared distances (use on blocks)."""
     b_sq = squared_norms(b) if b_sq is None else b_sq
     d = a @ b.T

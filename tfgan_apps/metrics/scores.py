@@ -24,15 +24,11 @@ from tfgan_apps.metrics import spec
 def _check_probs(probs: Any, name: str) -> np.ndarray:
     p = np.asarray(probs, dtype=np.float64)
     if p.ndim != 2:
-        raise DataError(
-            f"{name} must be [n, classes] probabilities, got shape {p.shape}"
-        )
+        raise DataError(f"{name} must be [n, classes] probabilities, got shape {p.shape}")
     if p.shape[0] == 0:
         raise DataError(f"{name} is empty")
     if (p < -1e-6).any() or not np.allclose(p.sum(axis=1), 1.0, atol=1e-3):
-        raise DataError(
-            f"{name} rows must be probabilities summing to 1 (pass softmax outputs, not logits)"
-        )
+        raise DataError(f"{name} rows must be probabilities summing to 1 (pass softmax outputs, not logits)")
     return np.clip(p, 0.0, None)
 
 
@@ -60,15 +56,11 @@ def inception_score(probs: Any, splits: int = 10) -> tuple[float, float]:
       predictions spread evenly over K classes.
     """
     p = _check_probs(probs, "probs")
-    scores = np.array(
-        [np.exp(_mean_kl_to_marginal(part)) for part in _splits(p, splits)]
-    )
+    scores = np.array([np.exp(_mean_kl_to_marginal(part)) for part in _splits(p, splits)])
     return float(scores.mean()), float(scores.std())
 
 
-def mode_score(
-    probs_fake: Any, probs_real: Any, splits: int = 10
-) -> tuple[float, float]:
+def mode_score(probs_fake: Any, probs_real: Any, splits: int = 10) -> tuple[float, float]:
     """MODE score (Che et al. 2017) as implemented by Xu et al. (2018).
 
         MODE = exp(E_x KL(p(y|x) ‖ p(y)) − KL(p(y) ‖ p*(y)))

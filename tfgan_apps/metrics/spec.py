@@ -65,9 +65,7 @@ class Metric:
 
     def __post_init__(self) -> None:
         if self.needs not in INPUT_KINDS:
-            raise ValueError(
-                f"metric {self.name!r}: needs={self.needs!r} not in {INPUT_KINDS}"
-            )
+            raise ValueError(f"metric {self.name!r}: needs={self.needs!r} not in {INPUT_KINDS}")
         if not self.keys:
             raise ValueError(f"metric {self.name!r} must return at least one value")
 
@@ -81,8 +79,7 @@ class Metric:
         unknown = sorted(set(options) - set(self.options))
         if unknown:
             raise ConfigError(
-                f"metric {self.name!r} does not take option(s) {unknown}; "
-                f"valid options: {list(self.options)}"
+                f"metric {self.name!r} does not take option(s) {unknown}; valid options: {list(self.options)}"
             )
         missing = [o for o in self.required_options if o not in options]
         if missing:
@@ -150,17 +147,11 @@ def evaluate(
     for name in names:
         metric: Metric = METRICS.get(name)
         if metric.needs not in fake:
-            raise ConfigError(
-                f"metric {name!r} needs fake {metric.needs!r}; got {sorted(fake)}"
-            )
+            raise ConfigError(f"metric {name!r} needs fake {metric.needs!r}; got {sorted(fake)}")
         real_input = real.get(metric.needs)
         if metric.uses_real and real_input is None:
-            raise ConfigError(
-                f"metric {name!r} needs real {metric.needs!r}; got {sorted(real)}"
-            )
-        results.update(
-            metric(real_input, fake[metric.needs], **dict(options.get(name, {})))
-        )
+            raise ConfigError(f"metric {name!r} needs real {metric.needs!r}; got {sorted(real)}")
+        results.update(metric(real_input, fake[metric.needs], **dict(options.get(name, {}))))
     return results
 
 

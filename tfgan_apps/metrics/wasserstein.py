@@ -21,9 +21,7 @@ from tfgan_apps.errors import DataError
 from tfgan_apps.metrics import spec
 
 
-def wasserstein_distance(
-    real: Any, fake: Any, max_points: int = 2000, seed: int = 0
-) -> float:
+def wasserstein_distance(real: Any, fake: Any, max_points: int = 2000, seed: int = 0) -> float:
     """Exact W1 between the empirical distributions of ``real`` and ``fake``.
 
     Args:
@@ -37,9 +35,7 @@ def wasserstein_distance(
     x = spec.as_2d(real, "real", dtype=np.float64)
     y = spec.as_2d(fake, "fake", dtype=np.float64)
     if x.shape[1] != y.shape[1]:
-        raise DataError(
-            f"real and fake dimensions differ: {x.shape[1]} vs {y.shape[1]}"
-        )
+        raise DataError(f"real and fake dimensions differ: {x.shape[1]} vs {y.shape[1]}")
     size = min(x.shape[0], y.shape[0], max_points)
     rng = np.random.default_rng(seed)
     if x.shape[0] > size:

@@ -133,6 +133,10 @@ class GAN(keras.Model):
             "d_optimizer": self.d_optimizer,
         }
 
+    def training_callbacks(self, writer: tf.summary.SummaryWriter, source: Any, config: Any) -> list[Any]:
+        """Extra Keras callbacks a variant needs during ``fit`` (e.g. validation images); none by default."""
+        return []
+
     def exportables(self, source: Any) -> dict[str, tf.Module]:
         """Modules to export as SavedModels, by name (base GAN: the generator)."""
         from tfgan_apps.export import GeneratorExport
