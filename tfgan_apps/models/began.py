@@ -1,0 +1,131 @@
+"""BEGAN: Boundary Equilibrium GAN (Berthelot, Schumm & Metz 2017, arXiv:1703.10717).
+
+The discriminator is an auto-encoder (``nets/autoencoder.py``) and
+L(v) = mean |v − D(v)| is its per-example L1 reconstruction loss (Eq. 1, η = 1).
+With k_t ∈ [0, 1] a non-trainable variable (Eq. 4):
+
+    L_D = L(x) − k_t · L(G(z))
+    L_G = L(G(z))
+    k_{t+1} = clip(k_t + λ_k (γ L(x) − L(G(z))), 0, 1)
+
+γ (``config.model.gamma``, default 0.5) sets the diversity ratio E[L(G(z))] / E[L(x)]
+the two networks are held at, λ_k (``config.model.lambda_k``, default 0.001) is
+k's learning rate. The convergence measure (§3.4.1)
+M = L(x) + |γ L(x) − L(G(z))| is logged as ``Train/convergence``, k_t as
+``Train/k_t``; ``D/real_score`` and ``D/fake_score`` are L(x) and L(G(z)).
+
+k is updated after every discriminator update from the L(x) and L(G(z)) of that
+update's batch (both measured with the same D, as in the paper's simultaneous
+update), using their global-batch means so all replicas apply the same update.
+``config.model.loss`` is not used (the losses above replace it) and penalties
+are refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from tfgan_apps.errors import ConfigError
+from tfgan_apps.models.base import GAN, replica_info
+from tfgan_apps.nets.autoencoder import check_autoencoder, reconstruction_energy
+from tfgan_apps.registry import MODELS
+
+
+def equilibrium_update(k: tf.Tensor, loss_real: tf.Tensor, loss_fake: tf.Tensor, gamma: float,
+                       lambda_k: float) -> tf.Tensor:
+    """BEGAN Eq. 4: k_{t+1} = clip(k_t + λ_k (γ L(x) − L(G(z))), 0, 1)."""
+    return tf.clip_by_value(k + lambda_k * (gamma * loss_real - loss_fake), 0.0, 1.0)
+
+
+def convergence_measure(loss_real: tf.Tensor, loss_fake: tf.Tensor, gamma: float) -> tf.Tensor:
+    """BEGAN §3.4.1: M_global = L(x) + |γ L(x) − L(G(z))| (decreases as training converges)."""
+    return loss_real + tf.abs(gamma * loss_real - loss_fake)
+
+
+def cross_replica_sum(value: tf.Tensor) -> tf.Tensor:
+    """Sum of ``value`` over replicas (identity on a single replica); global means from ``global_mean`` terms."""
+    ctx = tf.distribute.get_replica_context()
+    if ctx is None or ctx.num_replicas_in_sync == 1:
+        return value
+    return ctx.all_reduce(tf.distribute.ReduceOp.SUM, value)
+
+
+@MODELS.register("began")
+class BEGAN(GAN):
+    """BEGAN: auto-encoder discriminator balanced against the generator by the k_t controller.
+
+    Args:
+      gamma: diversity ratio γ ∈ (0, 1].
+      lambda_k: learning rate λ_k of k_t.
+      k_init: k_0 (the paper starts at 0).
+      (other arguments: see ``GAN``)
+    """
+
+    def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
+                 gamma: float = 0.5, lambda_k: float = 0.001, k_init: float = 0.0, **kwargs: Any) -> None:
+        super().__init__(generator, discriminator, latent_dim, **kwargs)
+        check_autoencoder(discriminator, "began")
+        if self.penalty_weights:
+            raise ConfigError(f"began does not use penalties; set {', '.join(self.penalty_weights)} to 0")
+        if not 0.0 < gamma <= 1.0:
+            raise ConfigError(f"config.model.gamma must be in (0, 1], got {gamma}")
+        if lambda_k < 0.0 or not 0.0 <= k_init <= 1.0:
+            raise ConfigError(f"config.model.lambda_k must be ≥ 0 and k_init in [0, 1], got {lambda_k}, {k_init}")
+        self.gamma = float(gamma)
+        self.lambda_k = float(lambda_k)
+        # One value shared by all replicas: every replica computes the same update from global means.
+        self.k = self.add_weight(shape=(), initializer=keras.initializers.Constant(k_init), trainable=False,
+                                 name="k_t", aggregation="only_first_replica")
+
+    @classmethod
+    def extra_settings(cls, model_cfg: Any, source: Any) -> dict[str, Any]:
+        """γ, λ_k and k_0 from ``config.model.gamma`` / ``lambda_k`` / ``k_init``."""
+        return {
+            "gamma": model_cfg.get("gamma", 0.5),
+            "lambda_k": model_cfg.get("lambda_k", 0.001),
+            "k_init": model_cfg.get("k_init", 0.0),
+        }
+
+    def checkpoint_items(self) -> dict[str, Any]:
+        """The base items plus k_t, so a resumed run continues the controller where it stopped."""
+        return {**super().checkpoint_items(), "began_k": self.k}
+
+    def tracker_names(self) -> list[str]:
+        return [*super().tracker_names(), "k_t", "convergence"]
+
+    def energy(self, x: tf.Tensor, salt: int, training: bool = True) -> tf.Tensor:
+        """L(x) = mean |x − D(x)| per example (BEGAN Eq. 1 with η = 1)."""
+        return reconstruction_energy(x, self.discriminate(x, salt=salt, training=training)["reconstruction"], 1)
+
+    def discriminator_step(self, real: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
+        """L_D = L(x) − k_t L(G(z)) on D, then the k_t update from this batch's L(x) and L(G(z))."""
+        fake = self.generator(self.sample_latent(tf.shape(real)[0], salt), training=True)
+        k = tf.identity(self.k.value)
+        with tf.GradientTape() as tape:
+            loss_real = self.global_mean(self.energy(real, salt=salt + 32))
+            loss_fake = self.global_mean(self.energy(fake, salt=salt + 32))
+            d_adv = loss_real - k * loss_fake
+        self.apply_update(self.d_optimizer, tape, d_adv, self.discriminator.trainable_variables)
+        global_real, global_fake = cross_replica_sum(loss_real), cross_replica_sum(loss_fake)
+        self.k.assign(equilibrium_update(k, global_real, global_fake, self.gamma, self.lambda_k))
+        # Trackers average per-replica values × replicas; global quantities are divided back.
+        _, replicas = replica_info()
+        return {
+            "d_loss": d_adv,
+            "d_adv": d_adv,
+            "d_real": loss_real,
+            "d_fake": loss_fake,
+            "k_t": self.k.value / replicas,
+            "convergence": convergence_measure(global_real, global_fake, self.gamma) / replicas,
+        }
+
+    def generator_step(self, batch_size: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
+        """L_G = L(G(z)): the generator makes samples the auto-encoder reconstructs well."""
+        z = self.sample_latent(batch_size, salt)
+        with tf.GradientTape() as tape:
+            g_adv = self.global_mean(self.energy(self.generator(z, training=True), salt=salt))
+        self.apply_update(self.g_optimizer, tape, g_adv, self.generator.trainable_variables)
+        return {"g_loss": g_adv, "g_adv": g_adv}

@@ -1,0 +1,112 @@
+"""EBGAN: Energy-Based GAN (Zhao, Mathieu & LeCun 2017, arXiv:1609.03126).
+
+The discriminator is an auto-encoder (``nets/autoencoder.py``) whose energy
+D(x) = mean (x − Dec(Enc(x)))² is the per-example MSE of its reconstruction
+(§2.3). With margin m (``config.model.margin``) the losses are (Eq. 1, 2):
+
+    L_D = D(x) + max(0, m − D(G(z)))
+    L_G = D(G(z)) + λ_PT · PT(S)
+
+where PT is the pull-away term (§2.4, Eq. 5) on the encoder embeddings S of the
+fake batch, weighted by ``config.model.pt_weight`` (0 = plain EBGAN):
+
+    PT(S) = 1 / (N (N − 1)) Σ_i Σ_{j≠i} (s_iᵀ s_j / (‖s_i‖ ‖s_j‖))²
+
+PT is a batch statistic: it is computed per example over the other examples of
+the same replica's batch (exactly the paper's term on a single replica; with
+several replicas the pairs are those within each replica) and averaged over the
+global batch. ``D/real_score`` and ``D/fake_score`` log the energies D(x) and
+D(G(z)), ``Train/pull_away`` the PT value. ``config.model.loss`` is not used and
+penalties are refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from tfgan_apps.errors import ConfigError
+from tfgan_apps.models.base import GAN
+from tfgan_apps.nets.autoencoder import check_autoencoder, reconstruction_energy
+from tfgan_apps.registry import MODELS
+
+
+def ebgan_discriminator_loss(real_energy: tf.Tensor, fake_energy: tf.Tensor, margin: float) -> tf.Tensor:
+    """EBGAN Eq. 1 per example: D(x) + max(0, m − D(G(z)))."""
+    return tf.cast(real_energy, tf.float32) + tf.nn.relu(margin - tf.cast(fake_energy, tf.float32))
+
+
+def pull_away_term(embeddings: tf.Tensor) -> tf.Tensor:
+    """EBGAN Eq. 5 per example: (1 / (N − 1)) Σ_{j≠i} cos²(s_i, s_j); its batch mean is PT.
+
+    ``embeddings`` is [N, ...] (flattened per example); N ≥ 2.
+    """
+    s = tf.cast(tf.reshape(embeddings, [tf.shape(embeddings)[0], -1]), tf.float32)
+    s = tf.math.l2_normalize(s, axis=1, epsilon=1e-12)
+    n = tf.shape(s)[0]
+    cos2 = tf.square(tf.matmul(s, s, transpose_b=True))
+    off_diagonal = tf.reduce_sum(cos2, axis=1) - tf.linalg.diag_part(cos2)
+    return off_diagonal / tf.cast(tf.maximum(n - 1, 1), tf.float32)
+
+
+@MODELS.register("ebgan")
+class EBGAN(GAN):
+    """EBGAN: auto-encoder energy discriminator with a margin hinge, optional pull-away term on G.
+
+    Args:
+      margin: m > 0, the energy above which fakes no longer push D.
+      pt_weight: λ_PT ≥ 0 of the pull-away term (the paper's EBGAN-PT uses 0.1).
+      (other arguments: see ``GAN``)
+    """
+
+    def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
+                 margin: float = 1.0, pt_weight: float = 0.1, **kwargs: Any) -> None:
+        super().__init__(generator, discriminator, latent_dim, **kwargs)
+        check_autoencoder(discriminator, "ebgan")
+        if self.penalty_weights:
+            raise ConfigError(f"ebgan does not use penalties; set {', '.join(self.penalty_weights)} to 0")
+        if margin <= 0.0 or pt_weight < 0.0:
+            raise ConfigError(f"config.model.margin must be > 0 and pt_weight ≥ 0, got {margin}, {pt_weight}")
+        self.margin = float(margin)
+        self.pt_weight = float(pt_weight)
+
+    @classmethod
+    def extra_settings(cls, model_cfg: Any, source: Any) -> dict[str, Any]:
+        """m and λ_PT from ``config.model.margin`` / ``pt_weight``."""
+        return {"margin": model_cfg.get("margin", 1.0), "pt_weight": model_cfg.get("pt_weight", 0.1)}
+
+    def tracker_names(self) -> list[str]:
+        return [*super().tracker_names(), "pull_away"]
+
+    def energy(self, x: tf.Tensor, salt: int, training: bool = True) -> tuple[tf.Tensor, tf.Tensor]:
+        """(D(x) = per-example MSE reconstruction energy, bottleneck embedding) of a batch."""
+        out = self.discriminate(x, salt=salt, training=training)
+        return reconstruction_energy(x, out["reconstruction"], 2), out["embedding"]
+
+    def discriminator_step(self, real: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
+        """L_D = D(x) + max(0, m − D(G(z))) on D."""
+        fake = self.generator(self.sample_latent(tf.shape(real)[0], salt), training=True)
+        with tf.GradientTape() as tape:
+            real_energy, _ = self.energy(real, salt=salt + 32)
+            fake_energy, _ = self.energy(fake, salt=salt + 32)
+            d_adv = self.global_mean(ebgan_discriminator_loss(real_energy, fake_energy, self.margin))
+        self.apply_update(self.d_optimizer, tape, d_adv, self.discriminator.trainable_variables)
+        return {
+            "d_loss": d_adv,
+            "d_adv": d_adv,
+            "d_real": self.global_mean(real_energy),
+            "d_fake": self.global_mean(fake_energy),
+        }
+
+    def generator_step(self, batch_size: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
+        """L_G = D(G(z)) + λ_PT · PT(embeddings of G(z))."""
+        z = self.sample_latent(batch_size, salt)
+        with tf.GradientTape() as tape:
+            fake_energy, embedding = self.energy(self.generator(z, training=True), salt=salt)
+            g_adv = self.global_mean(fake_energy)
+            pull_away = self.global_mean(pull_away_term(embedding))
+            g_loss = g_adv + self.pt_weight * pull_away
+        self.apply_update(self.g_optimizer, tape, g_loss, self.generator.trainable_variables)
+        return {"g_loss": g_loss, "g_adv": g_adv, "pull_away": pull_away}
