@@ -99,3 +99,22 @@ def test_every_recipe_trains_two_steps(tmp_path, path):
     run, history = fit(config, tmp_path, 2)
     assert all(np.isfinite(v).all() for v in history.values()), history
     assert run.model.generate(3).shape[0] == 3
+
+
+def test_nan_loss_stops_with_step_and_term_and_keeps_last_checkpoint(tmp_path, monkeypatch):
+    import tensorflow as tf
+
+    from tfgan_apps import losses
+    from tfgan_apps.errors import TrainingError
+    from tfgan_apps.registry import LOSSES
+
+    config = tiny_config(train__steps=2)
+    trainer.train(config, str(tmp_path))
+    good = tf.train.latest_checkpoint(str(tmp_path / "checkpoints"))
+    healthy = losses.get("non_saturating")
+    poisoned = losses.AdversarialLoss("non_saturating", healthy.discriminator,
+                                      lambda fake: healthy.generator(fake) * float("nan"))
+    monkeypatch.setitem(LOSSES._items, "non_saturating", poisoned)
+    with pytest.raises(TrainingError, match=r"non-finite g_(loss|adv) \(nan\) at step 3"):
+        trainer.train(tiny_config(train__steps=4), str(tmp_path))
+    assert tf.train.latest_checkpoint(str(tmp_path / "checkpoints")) == good
