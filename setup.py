@@ -30,6 +30,7 @@ setup(
         "console_scripts": [
             "tfgan-train=tfgan_apps.train:run",
             "tfgan-export=tfgan_apps.export_cli:run",
+            "tfgan-eval=tfgan_apps.evaluate:run",
         ],
     },
 )

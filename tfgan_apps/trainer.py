@@ -116,6 +116,17 @@ def build_run(config: ml_collections.ConfigDict, workdir: str) -> Run:
     return Run(config, workdir, strategy, source, model, manager, is_chief)
 
 
+def eval_callbacks(config: ml_collections.ConfigDict, writer: Any, source: Source) -> list[keras.callbacks.Callback]:
+    """The periodic evaluation callback when ``config.eval.every`` > 0 and metrics are named."""
+    eval_cfg = config.get("eval")
+    if not eval_cfg or not eval_cfg.get("every") or not eval_cfg.get("metrics"):
+        return []
+    from tfgan_apps.evaluation import EvalCallback
+
+    names = [m.strip() for m in eval_cfg.metrics.split(",") if m.strip()]
+    return [EvalCallback(writer, eval_cfg.every, names, source, eval_cfg.num_samples, eval_cfg.features)]
+
+
 def degradation_from(data_cfg: Any) -> Any:
     """The configured degradation function, or None."""
     spec = data_cfg.get("degradation")
@@ -173,6 +184,7 @@ def train(config: ml_collections.ConfigDict, workdir: str) -> dict[str, Any]:
             cb.ProgressBar(steps, start, config.train.steps_per_execution),
             cb.ScalarLogger(writer, config.train.log_every),
             cb.SampleGrid(writer, config.train.image_every, run.source.kind, config.export.grid_size, reference),
+            *eval_callbacks(config, writer, run.source),
             *model.training_callbacks(writer=writer, source=run.source, config=config),
             cb.Checkpointer(run.manager, config.train.checkpoint_every, steps),
         ]
