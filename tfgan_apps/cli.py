@@ -14,7 +14,10 @@ from tfgan_apps.errors import ConfigError, DataError, TrainingError
 def run_main(main: Callable[[list[str]], None], program: str) -> None:
     """Runs an absl ``main``; known errors print ``program: error: ...`` and exit with status 2."""
 
+    started = []
+
     def guarded(argv: list[str]) -> None:
+        started.append(True)
         try:
             main(argv)
         except (ConfigError, DataError, TrainingError) as err:
@@ -30,7 +33,9 @@ def run_main(main: Callable[[list[str]], None], program: str) -> None:
         app.run(guarded)
     except SystemExit:
         raise
-    except (KeyError, AttributeError, TypeError, ValueError) as err:  # bad --config.* overrides
-        text = " ".join(str(err.args[0] if err.args else err).split())
+    except (KeyError, AttributeError, TypeError, ValueError) as err:
+        if started:  # a failure inside main is a bug or a TF error: keep its traceback
+            raise
+        text = " ".join(str(err.args[0] if err.args else err).split())[:500]  # a bad --config.* override
         sys.stderr.write(f"{program}: error: bad config override: {text}\n")
         sys.exit(2)
