@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from keras.src.legacy.saving import legacy_h5_format
 
-from tfgan_apps.errors import ConfigError
+from tfgan_apps.errors import ConfigError, DataError
 from tfgan_apps.metrics import features
 
 
@@ -69,9 +69,28 @@ def test_inception_never_keeps_random_kernels(tmp_path, keras_home, monkeypatch)
         features.inception_features(str(path))
 
 
+def test_batched_pads_the_last_batch_to_one_shape():
+    shapes = []
+
+    def fn(batch):
+        shapes.append(tuple(batch.shape))
+        return (batch[:, 0, 0, :],)
+
+    x = np.linspace(-1, 1, 5 * 2 * 2).reshape(5, 2, 2, 1).astype(np.float32)
+    (out,) = features._batched(fn, x, 2, pad_last=True)
+    assert shapes == [(2, 2, 2, 1)] * 3
+    np.testing.assert_array_equal(out, x[:, 0, 0, :])
+
+
 def test_untrained_classifier_raises():
     with pytest.raises(ConfigError, match="fit"):
         features.ClassifierFeatures()(np.zeros((1, 8, 8, 1), np.float32))
+
+
+def test_classifier_rejects_uint8_range_images():
+    classifier = features.ClassifierFeatures(features.build_classifier((8, 8, 1), 10))
+    with pytest.raises(DataError, match=r"\[-1, 1\]"):
+        classifier(np.full((2, 8, 8, 1), 255.0, np.float32))
 
 
 def test_digits_classifier_trains_caches_and_reloads(tmp_path, monkeypatch):

@@ -85,8 +85,11 @@ def _batched(
 ) -> tuple[np.ndarray, ...]:
     """Runs ``fn`` over ``images`` (NHWC or NHW, in [-1, 1]) in batches; concatenates outputs.
 
-    ``pad_last`` zero-pads the last batch to ``batch_size`` (and drops the padding
-    from the outputs) so a traced ``fn`` sees one shape and is traced once.
+    Values are clipped to [-1, 1]; values beyond ±2 (e.g. uint8-range images) raise DataError.
+
+    ``pad_last`` zero-pads a short last batch to ``batch_size`` (and drops the padding
+    from the outputs) so a traced ``fn`` sees one shape and is traced once; a
+    single batch is run as it is.
     """
     x = np.asarray(images, dtype=np.float32)
     if x.ndim == 3:
@@ -94,13 +97,14 @@ def _batched(
     if x.ndim != 4 or x.shape[0] == 0:
         raise DataError(f"images must be a non-empty NHWC batch, got shape {x.shape}")
     low, high = float(x.min()), float(x.max())
-    if low < -1.001 or high > 1.001:
+    if low < -2.0 or high > 2.0:  # e.g. uint8-range images passed by mistake
         raise DataError(f"images must be floats in [-1, 1], got values in [{low}, {high}]")
+    x = np.clip(x, -1.0, 1.0)  # slight overshoot (no tanh on the generator output) is clipped
     outputs: list[list[np.ndarray]] = []
     for start in range(0, x.shape[0], batch_size):
         batch = x[start : start + batch_size]
         count = batch.shape[0]
-        if pad_last and count < batch_size:
+        if pad_last and count < batch_size and x.shape[0] > batch_size:
             batch = np.concatenate([batch, np.zeros((batch_size - count, *batch.shape[1:]), batch.dtype)])
         for i, value in enumerate(fn(tf.constant(batch))):
             if len(outputs) <= i:

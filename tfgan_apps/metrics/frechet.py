@@ -12,9 +12,10 @@ The trace term is computed exactly from symmetric eigenproblems instead of a
 general matrix square root (``scipy.linalg.sqrtm`` of the non-symmetric Σ1 Σ2,
 which needs a complex Schur decomposition). The eigenvalues of Σ1^½ Σ2 Σ1^½ are
 those of Σ1 Σ2, and for any factor Σ1 = A Aᵀ also those of the symmetric PSD
-matrix Aᵀ Σ2 A. With A the Cholesky factor (when Σ1 is positive definite) or
-A = Σ1^½ from ``eigh`` (clipping tiny negative eigenvalues; used when Σ1 is
-singular, e.g. fewer samples than dimensions), one ``eigvalsh`` gives them all.
+matrix Aᵀ Σ2 A. With A the Cholesky factor L (when Σ1 is positive definite; Lᵀ Σ2 L
+by two triangular BLAS products) or A = Σ1^½ from ``eigh`` (clipping tiny
+negative eigenvalues; used when Σ1 is singular, e.g. fewer samples than
+dimensions), one ``eigvalsh`` gives them all.
 Measured on 2 CPU cores with 2048-d covariances, float64 numpy/LAPACK is ~6× faster
 than ``tf.linalg`` for ``eigh`` and the Cholesky route ~2× faster than ``eigh``;
 see ``benchmarks/metrics_speed.py`` for the end-to-end comparison with ``sqrtm``.
@@ -25,6 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from scipy.linalg import blas
 
 from tfgan_apps.errors import DataError
 from tfgan_apps.metrics import spec
@@ -34,11 +36,12 @@ _METHODS = ("auto", "cholesky", "eigh")
 
 def activation_moments(acts: Any) -> tuple[np.ndarray, np.ndarray]:
     """Returns the float64 mean ``[d]`` and unbiased covariance ``[d, d]`` of ``acts [n, d]``."""
-    x = spec.as_2d(acts, "activations", dtype=np.float64)
+    x = spec.as_2d(acts, "activations")
     if x.shape[0] < 2:
         raise DataError(f"need at least 2 activations to estimate a covariance, got {x.shape[0]}")
+    x = np.array(x, dtype=np.float64, copy=True)  # own copy: centred in place below
     mu = x.mean(axis=0)
-    x = x - mu
+    x -= mu
     sigma = x.T @ x  # numpy uses a symmetric rank-k update (syrk) for Xᵀ X
     sigma /= x.shape[0] - 1
     return mu, sigma
@@ -66,16 +69,21 @@ def trace_sqrt_product(sigma1: Any, sigma2: Any, method: str = "auto") -> float:
     s2 = np.asarray(sigma2, dtype=np.float64)
     if s1.ndim != 2 or s1.shape[0] != s1.shape[1] or s1.shape != s2.shape:
         raise DataError(f"covariances must be equal square matrices, got {s1.shape} and {s2.shape}")
-    factor = None
+    lower = None
     if method in ("auto", "cholesky"):
         try:
-            factor = np.linalg.cholesky(s1)
+            lower = np.linalg.cholesky(s1)
         except np.linalg.LinAlgError:
             if method == "cholesky":
                 raise
-    if factor is None:
-        factor = _symmetric_sqrt(s1)
-    sandwich = factor.T @ s2 @ factor
+    if lower is not None:
+        # Lᵀ Σ2 L with two triangular products (half the flops of general ones).
+        lower = np.asfortranarray(lower)
+        right = blas.dtrmm(1.0, lower, np.asfortranarray(s2), side=1, lower=1)  # Σ2 L
+        sandwich = blas.dtrmm(1.0, lower, right, side=0, lower=1, trans_a=1, overwrite_b=1)
+    else:
+        root = _symmetric_sqrt(s1)
+        sandwich = root @ s2 @ root
     sandwich = 0.5 * (sandwich + sandwich.T)  # remove round-off asymmetry
     eigenvalues = np.linalg.eigvalsh(sandwich)
     return float(np.sqrt(np.clip(eigenvalues, 0.0, None)).sum())
