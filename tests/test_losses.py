@@ -14,7 +14,7 @@ FAMILIES = ["minimax", "non_saturating", "least_squares", "wasserstein", "hinge"
 
 
 def test_registry_has_every_family():
-    assert sorted(FAMILIES) == LOSSES.names()
+    assert set(FAMILIES) <= set(LOSSES.names())
 
 
 @pytest.mark.parametrize("name", FAMILIES)

@@ -91,6 +91,7 @@ def test_every_recipe_trains_two_steps(tmp_path, path):
     with config.unlocked():
         config.data.batch_size = 8
         config.train.jit_compile = False
+        config.train.d_steps = 1  # n_critic is tested on its own; unrolled D steps only cost tracing time here
         if config.data.image_size > 16 and config.data.source != "signals_1d":
             config.data.image_size = 16
         for net in (config.model.generator, config.model.discriminator):

@@ -19,6 +19,7 @@ from tfgan_apps.errors import ConfigError
 STRATEGIES = ("default", "one_device", "mirrored", "multi_worker", "tpu")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 ON_NAN = ("stop",)
+OPTIMIZERS = ("adam", "rmsprop")
 
 
 def base_config() -> ml_collections.ConfigDict:
@@ -34,6 +35,20 @@ def base_config() -> ml_collections.ConfigDict:
     # weight_clip's value is the clip bound c (WGAN: 0.01).
     c.model.penalties = ml_collections.ConfigDict(
         {"gradient_penalty": 0.0, "r1": 0.0, "r2": 0.0, "dragan": 0.0, "weight_clip": 0.0}
+    )
+    # Stabilizers (tfgan_apps/stabilizers.py), usable by every model; all listed and off by default so any
+    # can be switched on from a flag, e.g. --config.model.stabilizers.diffaugment=color,translation,cutout.
+    c.model.stabilizers = ml_collections.ConfigDict(
+        {
+            "ema": False,  # EMA copy of G for samples/export (Karras et al. 2018)
+            "ema_decay": 0.999,  # β: w_ema ← β·w_ema + (1 − β)·w after every G update
+            "diffaugment": "",  # DiffAugment policy (Zhao et al. 2020): subset of "color,translation,cutout"
+            "packing": 1,  # PacGAN m (Lin et al. 2018): D sees m samples at once; 1 = off
+            "instance_noise": 0.0,  # σ0 of instance noise on D inputs (Sønderby et al. 2017); 0 = off
+            "instance_noise_steps": 1000,  # N: σ anneals linearly from σ0 to 0 over N steps
+            "replay": 0.0,  # p: fraction of D's fakes replaced from a pool of past fakes (Shrivastava 2017)
+            "replay_size": 512,  # pool size (samples)
+        }
     )
     # Network specs: "type" names a builder in registry.GENERATORS / DISCRIMINATORS, the rest are its options.
     c.model.generator = ml_collections.ConfigDict({"type": "dcgan", "width": 64, "norm": "batch"})
@@ -64,6 +79,7 @@ def base_config() -> ml_collections.ConfigDict:
     c.train.d_lr = 2e-4
     c.train.beta_1 = 0.5
     c.train.beta_2 = 0.999
+    c.train.optimizer = "adam"  # "adam" (betas above) or "rmsprop" (WGAN; rho 0.99 as PyTorch's default)
     c.train.log_every = 100
     c.train.image_every = 500
     c.train.checkpoint_every = 500
@@ -139,6 +155,11 @@ def validate(config: ml_collections.ConfigDict) -> None:
     _check(config.train.mixed_precision in PRECISIONS,
            f"unknown mixed_precision {config.train.mixed_precision!r}; valid choices: {', '.join(PRECISIONS)}")
     _check(config.train.on_nan in ON_NAN, f"unknown on_nan {config.train.on_nan!r}; valid choices: {', '.join(ON_NAN)}")
+    optimizer = config.train.get("optimizer", "adam")
+    _check(optimizer in OPTIMIZERS, f"unknown optimizer {optimizer!r}; valid choices: {', '.join(OPTIMIZERS)}")
+    from tfgan_apps import stabilizers
+
+    stabilizers.validate(config.model.get("stabilizers", {}), config.data.batch_size)
     for key in ("g_lr", "d_lr"):
         _check(config.train[key] > 0, f"config.train.{key} must be > 0, got {config.train[key]}")
 
@@ -160,7 +181,8 @@ def from_json(text: str) -> ml_collections.ConfigDict:
 
     def merge(target: ml_collections.ConfigDict, values: dict[str, Any]) -> None:
         for key, value in values.items():
-            if isinstance(value, dict) and key in target and isinstance(target[key], ml_collections.ConfigDict):
+            is_spec = isinstance(value, dict) and "type" in value  # a builder spec replaces, never merges
+            if isinstance(value, dict) and not is_spec and isinstance(target.get(key), ml_collections.ConfigDict):
                 merge(target[key], value)
             else:
                 with target.ignore_type():

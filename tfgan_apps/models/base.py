@@ -11,6 +11,13 @@ for the *global* batch and each replica takes its slice, so a multi-replica run
 uses the same noise as a single-device run. Every loss term is a per-example
 value averaged over the global batch (``tf.nn.compute_average_loss``), which is
 what ``apply_gradients`` expects when it sums the replicas' gradients.
+
+Stabilizers (``config.model.stabilizers``, see ``tfgan_apps/stabilizers.py``)
+reach every subclass through three hooks: ``d_input`` (DiffAugment, instance
+noise, PacGAN packing) inside ``discriminate``; ``replay_fakes`` on D's fake
+batch; ``after_generator_update`` (the generator EMA), called by
+``apply_update`` after each generator-optimizer step. With the EMA on,
+``inference_generator`` (samples, TensorBoard grid, export) is the EMA copy.
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ from tfgan_apps import losses
 from tfgan_apps.errors import ConfigError
 from tfgan_apps.nets import build_network
 from tfgan_apps.registry import DISCRIMINATORS, GENERATORS, MODELS, PENALTIES
+from tfgan_apps.stabilizers import Stabilizers, packed_shape, packing_factor
+from tfgan_apps.stabilizers import settings as stabilizer_settings
 
 
 def replica_info() -> tuple[Any, int]:
@@ -49,6 +58,8 @@ class GAN(keras.Model):
       d_steps: discriminator updates per generator update; each uses its own
         slice of the real batch, so the pipeline delivers ``d_steps × batch``.
       seed: seed of the model's random streams.
+      stabilizers: the ``config.model.stabilizers`` fields (EMA, DiffAugment,
+        instance noise, packing, replay); None / {} = all off.
     """
 
     def __init__(
@@ -60,6 +71,7 @@ class GAN(keras.Model):
         penalties: Mapping[str, float] | None = None,
         d_steps: int = 1,
         seed: int = 0,
+        stabilizers: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -74,6 +86,7 @@ class GAN(keras.Model):
         self._penalties = {name: PENALTIES.get(name) for name in self.penalty_weights}
         self.d_steps = int(d_steps)
         self.seed = int(seed)
+        self.stabilizers = Stabilizers(stabilizers, generator)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.tracker_names()}
         self.built = True  # the networks are built functional models; nothing to infer from data
 
@@ -83,6 +96,8 @@ class GAN(keras.Model):
         """Builds the model and its networks from a run config (``model``, ``train``) and the data source."""
         model_cfg = config.model
         generator, discriminator = cls.build_networks(model_cfg, source, sync_batchnorm)
+        # Passed only when some stabilizer is on, so subclasses that do not forward **kwargs still build.
+        enabled = stabilizer_settings(model_cfg)
         return cls(
             generator,
             discriminator,
@@ -91,18 +106,24 @@ class GAN(keras.Model):
             penalties=dict(model_cfg.get("penalties", {})),
             d_steps=config.train.d_steps,
             seed=config.train.seed,
+            **({"stabilizers": enabled} if enabled else {}),
             **cls.extra_settings(model_cfg, source),
         )
 
     @classmethod
     def build_networks(cls, model_cfg: Any, source: Any, sync_batchnorm: bool) -> tuple[keras.Model, keras.Model]:
-        """Builds (generator, discriminator) from ``model_cfg.generator`` / ``.discriminator`` specs."""
+        """Builds (generator, discriminator) from ``model_cfg.generator`` / ``.discriminator`` specs.
+
+        With PacGAN packing m > 1 the discriminator is built for m samples
+        concatenated along the last axis (``stabilizers.packed_shape``).
+        """
         generator = build_network(
             GENERATORS, model_cfg.generator, latent_dim=model_cfg.latent_dim,
             output_shape=source.shape, sync_batchnorm=sync_batchnorm,
         )
+        d_shape = packed_shape(source.shape, packing_factor(model_cfg))
         discriminator = build_network(
-            DISCRIMINATORS, model_cfg.discriminator, input_shape=source.shape, sync_batchnorm=sync_batchnorm
+            DISCRIMINATORS, model_cfg.discriminator, input_shape=d_shape, sync_batchnorm=sync_batchnorm
         )
         return generator, discriminator
 
@@ -125,12 +146,16 @@ class GAN(keras.Model):
         return self.generator(z, training=training)
 
     def checkpoint_items(self) -> dict[str, Any]:
-        """Everything a checkpoint must hold to resume exactly (subclasses add their own)."""
+        """Everything a checkpoint must hold to resume exactly (subclasses add their own).
+
+        Includes the stateful stabilizers when on: ``ema_generator``, ``replay_pool``.
+        """
         return {
             "generator": self.generator,
             "discriminator": self.discriminator,
             "g_optimizer": self.g_optimizer,
             "d_optimizer": self.d_optimizer,
+            **self.stabilizers.checkpoint_items(),
         }
 
     def training_callbacks(self, writer: tf.summary.SummaryWriter, source: Any, config: Any) -> list[Any]:
@@ -138,10 +163,16 @@ class GAN(keras.Model):
         return []
 
     def exportables(self, source: Any) -> dict[str, tf.Module]:
-        """Modules to export as SavedModels, by name (base GAN: the generator)."""
+        """Modules to export as SavedModels, by name (base GAN: the generator, its EMA copy when on)."""
         from tfgan_apps.export import GeneratorExport
 
-        return {"generator": GeneratorExport(self.generator, self.latent_dim, source.kind)}
+        return {"generator": GeneratorExport(self.inference_generator, self.latent_dim, source.kind)}
+
+    @property
+    def inference_generator(self) -> keras.Model:
+        """The generator used for samples, the TensorBoard grid and export: the EMA copy when on."""
+        ema = self.stabilizers.ema
+        return ema.model if ema is not None else self.generator
 
     @property
     def step(self) -> tf.Variable:
@@ -189,12 +220,13 @@ class GAN(keras.Model):
         return z[start : start + batch_size]
 
     def generate(self, n_or_z: int | tf.Tensor, seed: int = 0, training: bool = False) -> tf.Tensor:
-        """Samples from the generator: ``n`` samples (seeded) or the images of a given latent batch."""
+        """Samples from ``inference_generator`` (the EMA copy when on): ``n`` samples (seeded) or the
+        images of a given latent batch."""
         if isinstance(n_or_z, int):
             z = tf.random.stateless_normal([n_or_z, self.latent_dim], seed=[seed, 0])
         else:
             z = tf.convert_to_tensor(n_or_z, tf.float32)
-        return self.generator(z, training=training)
+        return self.inference_generator(z, training=training)
 
     # ------------------------------------------------------------------ training
     def global_mean(self, per_example: tf.Tensor) -> tf.Tensor:
@@ -207,9 +239,19 @@ class GAN(keras.Model):
 
     def apply_update(self, optimizer: keras.optimizers.Optimizer, tape: tf.GradientTape,
                      loss: tf.Tensor, variables: list[tf.Variable]) -> None:
-        """Gradient step on ``variables`` (loss scaling handled by the optimizer for float16)."""
+        """Gradient step on ``variables`` (loss scaling handled by the optimizer for float16).
+
+        After a step of ``g_optimizer`` it calls ``after_generator_update`` (the EMA update).
+        """
         grads = tape.gradient(optimizer.scale_loss(loss), variables)
         optimizer.apply_gradients(zip(grads, variables))
+        if optimizer is getattr(self, "g_optimizer", None):
+            self.after_generator_update()
+
+    def after_generator_update(self) -> None:
+        """Post-update hook run after every generator-optimizer step: advances the generator EMA when on."""
+        if self.stabilizers.ema is not None:
+            self.stabilizers.ema.update(self.generator)
 
     def penalty_terms(self, real: tf.Tensor, fake: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
         """Weighted loss-type penalties on the discriminator, each averaged over the global batch."""
@@ -219,7 +261,10 @@ class GAN(keras.Model):
                 continue
 
             def d_fn(x: tf.Tensor) -> tf.Tensor:
-                return self.discriminate(x, salt=salt + 16)
+                # The real batch's stream (salt + 32): R1 sees the same DiffAugment/noise draws as D's
+                # adversarial real term, and its gradient is w.r.t. the un-augmented input, through the
+                # differentiable augmentation, as in the DiffAugment StyleGAN2 code.
+                return self.discriminate(x, salt=salt + 32)
 
             value = penalty.loss(d_fn, real, fake, self.replica_seed(salt + 1 + i))
             terms[name] = self.penalty_weights[name] * self.global_mean(value)
@@ -231,19 +276,37 @@ class GAN(keras.Model):
             if penalty.constraint is not None:
                 penalty.constraint(self.discriminator.trainable_variables, self.penalty_weights[name])
 
+    def d_input(self, x: tf.Tensor, salt: int) -> tf.Tensor:
+        """D's input for a batch of samples: DiffAugment → instance noise → PacGAN packing (each when on).
+
+        Subclasses that override ``discriminate`` (e.g. joint or conditional
+        discriminators) call this on the sample part of D's input.
+        """
+        if not self.stabilizers.random_input:  # no step/seed needed (works before compile)
+            return self.stabilizers.d_input(x, None, None)
+        return self.stabilizers.d_input(x, self.step, self.replica_seed(salt))
+
+    def replay_fakes(self, fake: tf.Tensor, salt: int) -> tf.Tensor:
+        """D's fake batch with past fakes replayed from the pool (identity when ``replay`` is off)."""
+        if self.stabilizers.replay is None:
+            return fake
+        return self.stabilizers.replay_fakes(fake, self.replica_seed(salt))
+
     def discriminate(self, x: tf.Tensor, salt: int, training: bool = True) -> tf.Tensor:
         """D's logits for a batch. Every D call in a training step goes through here, so
-        input-side stabilizers (augmentation, instance noise, packing) apply to real and
-        fake data alike; ``salt`` picks the random stream (equal salts → equal draws)."""
-        del salt
-        return self.discriminator(x, training=training)
+        input-side stabilizers (augmentation, instance noise, packing; ``d_input``) apply to
+        real and fake data alike, in D's and G's steps and inside penalties; ``salt`` picks
+        the random stream (equal salts → equal draws)."""
+        return self.discriminator(self.d_input(x, salt), training=training)
 
     def discriminator_step(self, real: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
-        """One discriminator update on a real batch and a fresh fake batch."""
+        """One discriminator update on a real batch and a fresh fake batch (real and fake draw
+        independent stabilizer randomness: salts + 32 and + 33)."""
         fake = self.generator(self.sample_latent(tf.shape(real)[0], salt), training=True)
+        fake = self.replay_fakes(fake, salt)
         with tf.GradientTape() as tape:
             real_out = self.discriminate(real, salt=salt + 32)
-            fake_out = self.discriminate(fake, salt=salt + 32)
+            fake_out = self.discriminate(fake, salt=salt + 33)
             terms = {"d_adv": self.global_mean(self.adversarial.discriminator(real_out, fake_out))}
             terms.update(self.penalty_terms(real, fake, salt))
             total = tf.add_n(list(terms.values()))
