@@ -54,3 +54,14 @@ def test_tfgan_eval_command_writes_json_and_tensorboard(digits_run):
     assert saved["step"] == 4 and {"fid", "precision", "coverage"} <= set(saved)
     bad = run_cli("-m", "tfgan_apps.evaluate", f"--workdir={digits_run}", "--metrics=nope", "--features=raw")
     assert bad.returncode == 2 and "unknown metric 'nope'" in bad.stderr
+
+
+def test_eval_callback_logs_metrics_during_training(tmp_path):
+    from tensorboard.backend.event_processing import event_accumulator
+
+    config = tiny_config(eval__metrics="fid,prdc", eval__every=2, eval__features="raw", eval__num_samples=64)
+    trainer.train(config, str(tmp_path))
+    acc = event_accumulator.EventAccumulator(str(tmp_path), size_guidance={"tensors": 0})
+    acc.Reload()
+    assert [e.step for e in acc.Tensors("Eval/fid")] == [2, 4]
+    assert "Eval/coverage" in acc.Tags()["tensors"]

@@ -94,6 +94,12 @@ def base_config() -> ml_collections.ConfigDict:
     c.train.tpu = ""  # TPU address for strategy=tpu ("" = local / from environment)
     c.train.on_nan = "stop"
 
+    c.eval = ml_collections.ConfigDict()
+    c.eval.metrics = ""  # comma-separated metric names evaluated during training, e.g. "fid,kid,prdc"
+    c.eval.every = 0  # steps between evaluations (0 = off; a multiple of train.log_every)
+    c.eval.num_samples = 1000
+    c.eval.features = "auto"  # auto | classifier | inception | raw (see tfgan_apps/evaluation.py)
+
     c.export = ml_collections.ConfigDict()
     c.export.enabled = True  # export SavedModels at the end of training
     c.export.grid_size = 64  # samples in the TensorBoard grid
@@ -164,9 +170,12 @@ def validate(config: ml_collections.ConfigDict) -> None:
         _check(config.train[key] > 0, f"config.train.{key} must be > 0, got {config.train[key]}")
 
 
-def loop_length(train_cfg: Any) -> int:
-    """Steps per Keras epoch: the largest length that divides steps and every logging interval."""
-    return math.gcd(train_cfg.steps, train_cfg.log_every, train_cfg.image_every, train_cfg.checkpoint_every)
+def loop_length(config: Any) -> int:
+    """Steps per Keras epoch: the largest length that divides steps and every interval that acts on it."""
+    train = config.train
+    intervals = [train.steps, train.log_every, train.image_every, train.checkpoint_every,
+                 config.get("eval", {}).get("every", 0), train.get("eval_every", 0)]
+    return math.gcd(*[int(i) for i in intervals if i])
 
 
 def to_json(config: ml_collections.ConfigDict) -> str:

@@ -161,7 +161,7 @@ def train(config: ml_collections.ConfigDict, workdir: str) -> dict[str, Any]:
     write_text_atomic(os.path.join(workdir, CONFIG_FILE), to_json(config))
     start = int(model.step.numpy())
     steps = config.train.steps
-    loop = loop_length(config.train)
+    loop = loop_length(config)
     if start % loop:
         raise TrainingError(
             f"checkpoint step {start} is not a multiple of this config's loop length {loop} "
