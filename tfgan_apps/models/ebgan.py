@@ -12,10 +12,10 @@ fake batch, weighted by ``config.model.pt_weight`` (0 = plain EBGAN):
 
     PT(S) = 1 / (N (N − 1)) Σ_i Σ_{j≠i} (s_iᵀ s_j / (‖s_i‖ ‖s_j‖))²
 
-PT is a batch statistic: it is computed per example over the other examples of
-the same replica's batch (exactly the paper's term on a single replica; with
-several replicas the pairs are those within each replica) and averaged over the
-global batch. ``D/real_score`` and ``D/fake_score`` log the energies D(x) and
+PT is a batch statistic: each replica scores its own examples against the
+embeddings of the whole global batch (gathered across replicas, gradients
+included), so the global-batch mean is exactly the paper's PT on any number of
+replicas. ``D/real_score`` and ``D/fake_score`` log the energies D(x) and
 D(G(z)), ``Train/pull_away`` the PT value. ``config.model.loss`` is not used and
 penalties are refused.
 """
@@ -38,17 +38,34 @@ def ebgan_discriminator_loss(real_energy: tf.Tensor, fake_energy: tf.Tensor, mar
     return tf.cast(real_energy, tf.float32) + tf.nn.relu(margin - tf.cast(fake_energy, tf.float32))
 
 
-def pull_away_term(embeddings: tf.Tensor) -> tf.Tensor:
-    """EBGAN Eq. 5 per example: (1 / (N − 1)) Σ_{j≠i} cos²(s_i, s_j); its batch mean is PT.
+def pull_away_term(embeddings: tf.Tensor, batch_embeddings: tf.Tensor | None = None) -> tf.Tensor:
+    """EBGAN Eq. 5 per example: (1 / (N − 1)) Σ_{j≠i} cos²(s_i, s_j); the mean over the batch is PT.
 
-    ``embeddings`` is [N, ...] (flattened per example); N ≥ 2.
+    Args:
+      embeddings: [n, ...] the examples s_i to score (flattened per example).
+      batch_embeddings: [N, ...] the whole batch they belong to, rows of ``embeddings`` included
+        (default: ``embeddings`` itself, N = n ≥ 2). Passing the global batch gathered from all replicas
+        makes the mean of the per-replica scores over the global batch exactly the paper's PT.
     """
-    s = tf.cast(tf.reshape(embeddings, [tf.shape(embeddings)[0], -1]), tf.float32)
-    s = tf.math.l2_normalize(s, axis=1, epsilon=1e-12)
-    n = tf.shape(s)[0]
-    cos2 = tf.square(tf.matmul(s, s, transpose_b=True))
-    off_diagonal = tf.reduce_sum(cos2, axis=1) - tf.linalg.diag_part(cos2)
-    return off_diagonal / tf.cast(tf.maximum(n - 1, 1), tf.float32)
+
+    def unit(x: tf.Tensor) -> tf.Tensor:
+        x = tf.cast(tf.reshape(x, [tf.shape(x)[0], -1]), tf.float32)
+        return tf.math.l2_normalize(x, axis=1, epsilon=1e-12)
+
+    s = unit(embeddings)
+    batch = s if batch_embeddings is None else unit(batch_embeddings)
+    cos2 = tf.square(tf.matmul(s, batch, transpose_b=True))
+    self_term = tf.square(tf.reduce_sum(s * s, axis=1))  # cos²(s_i, s_i): 1, or 0 for a zero vector
+    n = tf.cast(tf.maximum(tf.shape(batch)[0] - 1, 1), tf.float32)
+    return (tf.reduce_sum(cos2, axis=1) - self_term) / n
+
+
+def gather_replicas(x: tf.Tensor) -> tf.Tensor:
+    """The global batch of ``x`` concatenated over replicas (differentiable; identity on one replica)."""
+    ctx = tf.distribute.get_replica_context()
+    if ctx is None or ctx.num_replicas_in_sync == 1:
+        return x
+    return ctx.all_gather(x, axis=0)
 
 
 @MODELS.register("ebgan")
@@ -106,7 +123,7 @@ class EBGAN(GAN):
         with tf.GradientTape() as tape:
             fake_energy, embedding = self.energy(self.generator(z, training=True), salt=salt)
             g_adv = self.global_mean(fake_energy)
-            pull_away = self.global_mean(pull_away_term(embedding))
+            pull_away = self.global_mean(pull_away_term(embedding, gather_replicas(embedding)))
             g_loss = g_adv + self.pt_weight * pull_away
         self.apply_update(self.g_optimizer, tape, g_loss, self.generator.trainable_variables)
         return {"g_loss": g_loss, "g_adv": g_adv, "pull_away": pull_away}

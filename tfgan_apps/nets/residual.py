@@ -21,6 +21,7 @@ def residual_denoiser(
     width: int = 64,
     depth: int = 17,
     norm: str = "batch",
+    identity_init: bool = True,
     sync_batchnorm: bool = False,
     name: str = "generator",
 ) -> keras.Model:
@@ -31,6 +32,9 @@ def residual_denoiser(
       width: feature channels (64 in DnCNN).
       depth: total conv layers (17 for DnCNN-S, 20 for blind DnCNN-B); at least 2.
       norm: normalisation in the middle layers: ``batch`` (DnCNN), ``instance``, ``layer`` or ``none``.
+      identity_init: zero-initialise the last conv, so the untrained network is the identity and
+        training starts from the noisy input's quality instead of a random perturbation of it
+        (with Glorot init the first steps make the output worse than the input).
 
     The last conv is named ``noise``; its output is the predicted noise map.
     """
@@ -46,7 +50,8 @@ def residual_denoiser(
         x = normalization(norm, sync_batchnorm, name=f"norm{i}")(x)
         x = keras.layers.ReLU(name=f"act{i}")(x)
     noise = keras.layers.Conv2D(
-        input_shape[-1], 3, padding="same", dtype="float32", name="noise"
+        input_shape[-1], 3, padding="same", dtype="float32", name="noise",
+        kernel_initializer="zeros" if identity_init else "glorot_uniform",
     )(x)
     out = keras.layers.Subtract(dtype="float32", name="denoised")([inputs, noise])
     return keras.Model(inputs, out, name=name)

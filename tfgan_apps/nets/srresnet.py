@@ -103,6 +103,7 @@ def srresnet(
     n_blocks: int = 16,
     res_scale: float = 1.0,
     skip: str = "bilinear",
+    identity_init: bool = True,
     name: str = "generator",
 ) -> keras.Model:
     """Builds LR image ``[B, H, W, C]`` → SR image ``[B, scale·H, scale·W, out_channels]``.
@@ -116,6 +117,9 @@ def srresnet(
       res_scale: multiplier of each block's residual branch (0.1 stabilises wide/deep
         nets, as in EDSR; 1 = plain skip).
       skip: interpolation of the global input skip (``bilinear``, ``bicubic``, ``nearest``) or ``none``.
+        ``bicubic`` has no XLA kernel: use another with ``jit_compile``.
+      identity_init: with a skip, zero-initialise the last conv so the untrained network is the plain
+        interpolation (training starts from that baseline rather than a random perturbation of it).
     """
     factors = upsampling_factors(scale)
     if skip not in SKIP_MODES:
@@ -146,7 +150,8 @@ def srresnet(
     x = keras.layers.Conv2D(width, 3, padding="same", name="conv_hr")(x)
     x = keras.layers.LeakyReLU(0.1, name="act_hr")(x)
     out = keras.layers.Conv2D(
-        out_channels, 3, padding="same", dtype="float32", name="conv_last"
+        out_channels, 3, padding="same", dtype="float32", name="conv_last",
+        kernel_initializer="zeros" if identity_init and skip != "none" else "glorot_uniform",
     )(x)
     if skip != "none":
         base = ResizeImage(scale, skip, dtype="float32", name="skip_upsample")(inputs)

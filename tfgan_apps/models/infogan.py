@@ -1,0 +1,345 @@
+"""InfoGAN (Chen et al. 2016, arXiv:1606.03657): latent codes made recoverable by an auxiliary Q head.
+
+The generator's input is noise z ‖ one-hot categorical code c_cat (K classes,
+uniform) ‖ continuous codes c_cont ~ U(−1, 1). Q shares D's whole body (one
+two-output network, ``nets/heads.py``) and predicts the codes of a fake. The
+variational lower bound of the mutual information I(c; G(z, c)) (Eq. 4–5),
+L_I = H(c) − E[−log Q(c | G(z, c))], is maximised by minimising
+
+    L_MI = CE(c_cat, Q_cat(G(z, c))) + λ_cont · ½ ‖c_cont − Q_μ(G(z, c))‖²
+
+where the continuous term is the Gaussian negative log-likelihood with unit σ
+(the official MNIST recipe's ``fix_std=True``), up to its constant ½ log 2π per
+code. λ · L_MI (``config.model.info_weight`` λ, Eq. 6) is added to both the
+discriminator/Q update and the generator update.
+
+Logged: ``Train/mi_loss`` (L_MI), ``Train/mi_categorical`` (CE),
+``Train/mi_continuous`` (the Gaussian NLL), ``Train/mi_bound`` (log K − CE: the
+categorical lower bound on I(c_cat; G), at most log K nats), ``Train/d_mi``
+(λ·L_MI in the D update); ``Codes/continuous_<i>`` image grids show one row per
+category with continuous code i swept over [−1, 1].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfgan_apps import losses, visualize
+from tfgan_apps.errors import ConfigError
+from tfgan_apps.export import GeneratorExport
+from tfgan_apps.models.base import GAN, replica_info
+from tfgan_apps.nets.heads import with_head
+from tfgan_apps.registry import MODELS
+
+Codes = Mapping[str, Any]
+
+
+def categorical_code_loss(onehot: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
+    """Per-example cross-entropy −log Q(c_cat | x) of the one-hot code under Q's softmax."""
+    return tf.nn.softmax_cross_entropy_with_logits(labels=tf.cast(onehot, tf.float32),
+                                                   logits=tf.cast(logits, tf.float32))
+
+
+def categorical_mi_bound(onehot: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
+    """Per-example H(c) − (−log Q(c | x)) = log K − CE: InfoGAN's bound L_I for a uniform K-way code (Eq. 5)."""
+    k = tf.cast(tf.shape(onehot)[-1], tf.float32)
+    return tf.math.log(k) - categorical_code_loss(onehot, logits)
+
+
+def continuous_code_loss(codes: tf.Tensor, mean: tf.Tensor) -> tf.Tensor:
+    """Per-example Gaussian NLL of the continuous codes with unit σ, without the constant: ½ Σ_i (c_i − μ_i)²."""
+    return 0.5 * tf.reduce_sum(tf.square(tf.cast(codes, tf.float32) - tf.cast(mean, tf.float32)), axis=-1)
+
+
+@MODELS.register("infogan")
+class InfoGAN(GAN):
+    """A GAN whose generator also takes codes that a Q head on D's body must recover.
+
+    Args:
+      latent_dim: size of the noise part z (the generator's input adds the codes).
+      categories: K of the uniform categorical code (0 = none, else ≥ 2).
+      continuous: number of U(−1, 1) continuous codes.
+      info_weight: λ on L_MI in both updates.
+      continuous_weight: λ_cont on the continuous codes' NLL inside L_MI.
+      (other arguments: see ``GAN``)
+    """
+
+    def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
+                 categories: int = 10, continuous: int = 2, info_weight: float = 1.0,
+                 continuous_weight: float = 1.0, **kwargs: Any) -> None:
+        super().__init__(generator, discriminator, latent_dim, **kwargs)
+        check_codes(categories, continuous)
+        if info_weight < 0 or continuous_weight < 0:
+            raise ConfigError(f"info_weight and continuous_weight must be ≥ 0, got {info_weight}, {continuous_weight}")
+        self.categories = int(categories)
+        self.continuous = int(continuous)
+        self.info_weight = float(info_weight)
+        self.continuous_weight = float(continuous_weight)
+        expected = latent_dim + self.categories + self.continuous
+        if generator.input_shape[-1] != expected:
+            raise ConfigError(f"infogan generator takes {generator.input_shape[-1]} inputs, expected {expected}")
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def build_networks(cls, model_cfg: Any, source: Any, sync_batchnorm: bool) -> tuple[keras.Model, keras.Model]:
+        """G takes z ‖ codes; D is the configured discriminator with a Q head on its body."""
+        categories, continuous = model_cfg.get("categories", 10), model_cfg.get("continuous", 2)
+        check_codes(categories, continuous)
+        cfg = model_cfg.copy_and_resolve_references()
+        cfg.latent_dim = model_cfg.latent_dim + categories + continuous
+        generator, discriminator = super().build_networks(cfg, source, sync_batchnorm)
+        return generator, with_head(discriminator, categories + continuous, width=model_cfg.get("q_width", 128))
+
+    @classmethod
+    def extra_settings(cls, model_cfg: Any, source: Any) -> dict[str, Any]:
+        """Code sizes and weights from ``config.model.categories`` / ``continuous`` / ``info_weight`` /
+        ``continuous_weight``."""
+        return {
+            "categories": model_cfg.get("categories", 10),
+            "continuous": model_cfg.get("continuous", 2),
+            "info_weight": model_cfg.get("info_weight", 1.0),
+            "continuous_weight": model_cfg.get("continuous_weight", 1.0),
+        }
+
+    def tracker_names(self) -> list[str]:
+        return [*super().tracker_names(), "d_mi", "mi_loss", "mi_categorical", "mi_continuous", "mi_bound"]
+
+    def training_callbacks(self, writer: tf.summary.SummaryWriter, source: Any, config: Any) -> list[Any]:
+        """A grid per continuous code (rows: categories, columns: the code swept over [−1, 1])."""
+        if source.kind != "image":
+            return []
+        return [CodeGrid(writer, config.train.image_every)]
+
+    def exportables(self, source: Any) -> dict[str, tf.Module]:
+        """The generator with a serving signature that takes z and the codes."""
+        return {"generator": InfoGANExport(self.generator, self.latent_dim, self.categories, self.continuous,
+                                           source.kind)}
+
+    # ------------------------------------------------------------------ codes
+    def sample_codes(self, batch_size: tf.Tensor, salt: int) -> tuple[tf.Tensor, tf.Tensor]:
+        """(c_cat int32 [B], c_cont [B, continuous]) for this replica, sliced from one global draw.
+
+        Seeds are folded from ``step_seed(salt)`` so they are independent of the z drawn with the same salt.
+        """
+        replica_id, replicas = replica_info()
+        seed = self.step_seed(salt)
+        return slice_replica(
+            draw_codes(batch_size * replicas, self.categories, self.continuous, seed), replica_id, batch_size
+        )
+
+    def generator_input(self, z: tf.Tensor, categorical: tf.Tensor, continuous: tf.Tensor) -> tf.Tensor:
+        """z ‖ one_hot(c_cat, K) ‖ c_cont."""
+        onehot = tf.one_hot(tf.cast(categorical, tf.int32), self.categories, dtype=tf.float32)
+        return tf.concat([tf.cast(z, tf.float32), onehot, tf.cast(continuous, tf.float32)], axis=-1)
+
+    def mutual_information_terms(self, q: tf.Tensor, categorical: tf.Tensor,
+                                 continuous: tf.Tensor) -> dict[str, tf.Tensor]:
+        """Global-batch means of L_MI and its parts from Q's outputs [B, K + continuous] on fakes."""
+        onehot = tf.one_hot(tf.cast(categorical, tf.int32), self.categories, dtype=tf.float32)
+        logits, mean = q[:, : self.categories], q[:, self.categories :]
+        zeros = tf.zeros(tf.shape(q)[:1])
+        cat = categorical_code_loss(onehot, logits) if self.categories else zeros
+        cont = continuous_code_loss(continuous, mean) if self.continuous else zeros
+        bound = categorical_mi_bound(onehot, logits) if self.categories else zeros
+        return {
+            "mi_loss": self.global_mean(cat + self.continuous_weight * cont),
+            "mi_categorical": self.global_mean(cat),
+            "mi_continuous": self.global_mean(cont),
+            "mi_bound": self.global_mean(bound),
+        }
+
+    # ------------------------------------------------------------------ training
+    def discriminate_with_q(self, x: tf.Tensor, salt: int, training: bool = True) -> tuple[tf.Tensor, tf.Tensor]:
+        """(D logits, Q outputs) from one pass through the shared body."""
+        logits, q = super().discriminate(x, salt=salt, training=training)
+        return logits, q
+
+    def discriminate(self, x: tf.Tensor, salt: int, training: bool = True) -> tf.Tensor:
+        """D's logits only, so losses and penalties of the base GAN apply unchanged."""
+        return self.discriminate_with_q(x, salt=salt, training=training)[0]
+
+    def discriminator_step(self, real: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
+        """The base D update plus λ·L_MI on the fake batch's codes (trains the Q head and the shared body)."""
+        batch = tf.shape(real)[0]
+        categorical, continuous = self.sample_codes(batch, salt)
+        fake = self.generator(self.generator_input(self.sample_latent(batch, salt), categorical, continuous),
+                              training=True)
+        with tf.GradientTape() as tape:
+            real_out = self.discriminate(real, salt=salt + 32)
+            fake_out, q = self.discriminate_with_q(fake, salt=salt + 32)
+            terms = {"d_adv": self.global_mean(self.adversarial.discriminator(real_out, fake_out))}
+            terms.update(self.penalty_terms(real, fake, salt))
+            terms["d_mi"] = self.info_weight * self.mutual_information_terms(q, categorical, continuous)["mi_loss"]
+            total = tf.add_n(list(terms.values()))
+        self.apply_update(self.d_optimizer, tape, total, self.discriminator.trainable_variables)
+        self.apply_constraints()
+        return {
+            "d_loss": total,
+            **terms,
+            "d_real": self.global_mean(losses.per_example_mean(real_out)),
+            "d_fake": self.global_mean(losses.per_example_mean(fake_out)),
+        }
+
+    def generator_step(self, batch_size: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
+        """The adversarial generator loss plus λ·L_MI: G makes its codes recoverable by Q."""
+        categorical, continuous = self.sample_codes(batch_size, salt)
+        latent = self.generator_input(self.sample_latent(batch_size, salt), categorical, continuous)
+        with tf.GradientTape() as tape:
+            fake_out, q = self.discriminate_with_q(self.generator(latent, training=True), salt=salt)
+            g_adv = self.global_mean(self.adversarial.generator(fake_out))
+            mi = self.mutual_information_terms(q, categorical, continuous)
+            g_loss = g_adv + self.info_weight * mi["mi_loss"]
+        self.apply_update(self.g_optimizer, tape, g_loss, self.generator.trainable_variables)
+        return {"g_loss": g_loss, "g_adv": g_adv, **mi}
+
+    # ------------------------------------------------------------------ sampling
+    def generate(self, n_or_z: int | tf.Tensor, seed: int = 0, training: bool = False,
+                 codes: Codes | None = None) -> tf.Tensor:
+        """Samples with chosen or random codes.
+
+        Args:
+          n_or_z: a count n (noise drawn from ``seed``), noise z [n, latent_dim], or a full
+            generator input [n, latent_dim + K + continuous] (then ``codes`` must be None).
+          codes: optional ``{"categorical": int [n] in [0, K), "continuous": float [n, continuous]}``;
+            a missing entry is drawn from its prior with ``seed``.
+        """
+        if isinstance(n_or_z, int):
+            n = n_or_z
+            z = tf.random.stateless_normal([n, self.latent_dim], seed=[seed, 0])
+        else:
+            z = tf.convert_to_tensor(n_or_z, tf.float32)
+            n = int(z.shape[0])
+            if z.shape[-1] == self.generator.input_shape[-1] and codes is None:
+                return self.generator(z, training=training)
+            if z.shape[-1] != self.latent_dim:
+                raise ValueError(f"z must have {self.latent_dim} (noise) or {self.generator.input_shape[-1]} "
+                                 f"(noise ‖ codes) columns, got shape {tuple(z.shape)}")
+        categorical, continuous = draw_codes(n, self.categories, self.continuous,
+                                             tf.constant([seed, 1], tf.int64))
+        codes = dict(codes or {})
+        unknown = set(codes) - {"categorical", "continuous"}
+        if unknown:
+            raise ValueError(f"unknown code name(s) {sorted(unknown)}; use 'categorical' and/or 'continuous'")
+        if codes.get("categorical") is not None:
+            categorical = tf.convert_to_tensor(codes["categorical"], tf.int32)
+            if tuple(categorical.shape) != (n,):
+                raise ValueError(f"codes['categorical'] must have shape ({n},), got {tuple(categorical.shape)}")
+            if self.categories and not bool(tf.reduce_all((categorical >= 0) & (categorical < self.categories))):
+                raise ValueError(f"codes['categorical'] must be in [0, {self.categories})")
+        if codes.get("continuous") is not None:
+            continuous = tf.convert_to_tensor(codes["continuous"], tf.float32)
+            if tuple(continuous.shape) != (n, self.continuous):
+                raise ValueError(f"codes['continuous'] must have shape ({n}, {self.continuous}), "
+                                 f"got {tuple(continuous.shape)}")
+        return self.generator(self.generator_input(z, categorical, continuous), training=training)
+
+
+def check_codes(categories: int, continuous: int) -> None:
+    """Raises ConfigError for code sizes InfoGAN cannot use."""
+    if categories == 1 or categories < 0 or continuous < 0 or categories + continuous == 0:
+        raise ConfigError(
+            f"infogan needs config.model.categories = 0 or ≥ 2 and continuous ≥ 0, not both 0; "
+            f"got {categories}, {continuous}"
+        )
+
+
+def draw_codes(n: Any, categories: int, continuous: int, seed: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """Stateless c_cat ~ U{0..K−1} [n] and c_cont ~ U(−1, 1) [n, continuous] from folds of ``seed``."""
+    fold = tf.random.experimental.stateless_fold_in
+    if categories:
+        categorical = tf.random.stateless_uniform([n], seed=fold(seed, 1), minval=0, maxval=categories,
+                                                  dtype=tf.int32)
+    else:
+        categorical = tf.zeros([n], tf.int32)
+    continuous_codes = tf.random.stateless_uniform([n, continuous], seed=fold(seed, 2), minval=-1.0, maxval=1.0)
+    return categorical, continuous_codes
+
+
+def slice_replica(codes: tuple[tf.Tensor, tf.Tensor], replica_id: Any,
+                  batch_size: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """This replica's rows of globally drawn codes (as ``GAN.sample_latent`` slices z)."""
+    start = tf.cast(replica_id, tf.int32) * batch_size
+    return tuple(c[start : start + batch_size] for c in codes)  # type: ignore[return-value]
+
+
+class InfoGANExport(tf.Module):
+    """The InfoGAN generator with code-aware serving signatures.
+
+    * ``serving_default(z: float32 [N, latent_dim], categorical: int32 [N], continuous: float32 [N, C])``
+    * ``sample(count: int32 [], seed: int64 [])``: random noise and codes
+    * ``latent(z: float32 [N, latent_dim + K + C])``: a full generator input (the base ``GeneratorExport``)
+
+    all returning ``{"samples": ...}`` (uint8 images for image sources).
+    """
+
+    def __init__(self, generator: keras.Model, latent_dim: int, categories: int, continuous: int,
+                 kind: str) -> None:
+        super().__init__(name="infogan_export")
+        self.base = GeneratorExport(generator, latent_dim + categories + continuous, kind)
+        self.latent_dim, self.categories, self.continuous = latent_dim, categories, continuous
+        self.serve = tf.function(self._serve, input_signature=[
+            tf.TensorSpec([None, latent_dim], tf.float32, "z"),
+            tf.TensorSpec([None], tf.int32, "categorical"),
+            tf.TensorSpec([None, continuous], tf.float32, "continuous"),
+        ])
+        self.sample = tf.function(
+            self._sample, input_signature=[tf.TensorSpec([], tf.int32, "count"), tf.TensorSpec([], tf.int64, "seed")]
+        )
+
+    def _serve(self, z: tf.Tensor, categorical: tf.Tensor, continuous: tf.Tensor) -> dict[str, tf.Tensor]:
+        onehot = tf.one_hot(categorical, self.categories, dtype=tf.float32)
+        return self.base.serve(tf.concat([z, onehot, continuous], axis=-1))
+
+    def _sample(self, count: tf.Tensor, seed: tf.Tensor) -> dict[str, tf.Tensor]:
+        z = tf.random.stateless_normal(tf.stack([count, self.latent_dim]), seed=tf.stack([seed, 0]))
+        categorical, continuous = draw_codes(count, self.categories, self.continuous,
+                                             tf.stack([seed, tf.constant(1, tf.int64)]))
+        return self._serve(z, categorical, continuous)
+
+    def signatures(self) -> dict[str, Any]:
+        """The concrete functions to save as signatures."""
+        return {
+            "serving_default": self.serve.get_concrete_function(),
+            "sample": self.sample.get_concrete_function(),
+            "latent": self.base.serve.get_concrete_function(),
+        }
+
+
+class CodeGrid(keras.callbacks.Callback):
+    """Every N steps writes ``Codes/continuous_<i>``: rows = categories, columns = code i from −1 to 1.
+
+    Noise is fixed (seed 1234) and the other continuous codes are 0, as in InfoGAN's Fig. 2.
+    """
+
+    def __init__(self, writer: tf.summary.SummaryWriter, every: int, columns: int = 8) -> None:
+        super().__init__()
+        self.writer, self.every, self.columns = writer, every, columns
+
+    def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
+        model = self.model
+        step = int(model.step.numpy())
+        if step % self.every:
+            return
+        rows = max(model.categories, 1)
+        n = rows * self.columns
+        z = np.repeat(np.asarray(tf.random.stateless_normal([1, model.latent_dim], seed=[1234, 0])), n, axis=0)
+        categorical = np.repeat(np.arange(rows, dtype=np.int32), self.columns)
+        sweep = np.tile(np.linspace(-1.0, 1.0, self.columns, dtype=np.float32), rows)
+        with self.writer.as_default(step=step):
+            for i in range(model.continuous):
+                continuous = np.zeros((n, model.continuous), np.float32)
+                continuous[:, i] = sweep
+                samples = model.generate(z, codes={"categorical": categorical, "continuous": continuous})
+                grid = visualize.image_grid(np.asarray(samples), cols=self.columns)
+                tf.summary.image(f"Codes/continuous_{i}", grid[None], step=step)
+            if not model.continuous:
+                samples = model.generate(z, codes={"categorical": categorical})
+                tf.summary.image("Codes/categorical", visualize.image_grid(np.asarray(samples),
+                                                                           cols=self.columns)[None], step=step)
+        self.writer.flush()
+

@@ -1,0 +1,285 @@
+"""PGGAN: progressive growing of GANs (Karras, Aila, Laine & Lehtinen 2018, arXiv:1710.10196).
+
+Training starts at 4×4 and adds a 2× block to G and D per stage (§3, Fig. 1).
+The schedule is explicit data in the config::
+
+    config.model.stages = ((4, 200), (8, 400), (16, 400), (32, 600))  # (resolution, steps incl. fade-in)
+    config.model.fade_steps = 200
+
+Stage k starts at step s_k = Σ_{j<k} steps_j. During its first ``fade_steps`` steps
+the new block is faded in with α = (step − s_k) / fade_steps (α = 1 at stage 0 and
+after the fade), as in Fig. 2. Stage and α are *pure functions of the global step*
+(``stage_and_alpha(self.step)``), so nothing but the step counter is checkpointed
+and a run resumed anywhere, across a boundary included, repeats an uninterrupted
+one exactly. After the last stage's steps training stays at the last stage.
+Stages above ``data.image_size`` are dropped (``config.model.stages`` up to 32 px
+trains 4→8→16 px on 16-px data); the last kept stage must equal the data size.
+
+Every stage's layers are built up front; ``train_step`` picks the stage with
+``tf.switch_case`` over per-stage branches. In a branch, G renders at the stage
+resolution (to-RGB fade between the upsampled previous output and the new
+block), D mirrors it (from-RGB fade), and real images are average-pooled to the
+stage resolution and, during the fade, blended the same way:
+x_s = (1 − α)·upsample(pool(x_s)) + α·x_s (the official ``process_reals``). Each
+branch returns the loss terms and the gradients of all variables (zero for
+layers the stage does not use); one ``apply_gradients`` follows the switch.
+Under XLA the switch becomes an XLA conditional, measured ~25× slower on CPU than
+the same step without it, so ``configs/pggan_digits.py`` turns ``jit_compile`` off.
+
+Loss (§A.1): WGAN-GP (``loss = "wasserstein"``, ``penalties.gradient_penalty = 10``
+from ``losses.py`` / ``penalties.py``, taken at the stage resolution) plus
+ε_drift · E[D(x)²] on real logits (``config.model.drift``, 0.001) to keep D's
+output from drifting. Any other loss/penalty from the config works the same way.
+
+``generate`` and the export render the *current* stage (the export: the stage at
+export time), nearest-upsampled to the final resolution so shapes never change,
+clipped to [−1, 1] (G's to-RGB is linear, as in the paper). ``Train/alpha`` and
+``Train/stage`` log the schedule (means over the logging interval), ``Train/drift``
+the drift term.
+
+Stabilizers (``config.model.stabilizers``): the generator EMA (the paper's §A.1
+uses one, β = 0.999) is what ``generate`` and the export render; DiffAugment,
+instance noise and packing act on D's input at the stage resolution (``d_input``);
+``replay`` is refused (stored fakes would have the resolution of past stages).
+
+Departures from the paper, on purpose: Adam state is not reset when a stage
+starts (the official code resets it). Layers joining at a stage start with zero
+moments while the bias correction has long decayed, so their first updates are
+up to 1/√(1 − β2) ≈ 10× the learning rate (β2 = 0.99); α ≈ 0 at that time keeps
+them harmless. Adam ε is Keras's 10⁻⁷ (paper 10⁻⁸).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from tfgan_apps import losses
+from tfgan_apps.errors import ConfigError
+from tfgan_apps.models.base import GAN, replica_info
+from tfgan_apps.nets import build_network
+from tfgan_apps.nets.pggan import downscale, lerp, upscale
+from tfgan_apps.registry import DISCRIMINATORS, GENERATORS, MODELS
+from tfgan_apps.stabilizers import packed_shape, packing_factor
+
+DEFAULT_STAGES = ((4, 200), (8, 400), (16, 400), (32, 600))
+
+
+def stage_and_alpha(step: Any, stage_steps: Sequence[int], fade_steps: int) -> tuple[tf.Tensor, tf.Tensor]:
+    """(stage int32, α float32) at a global step: the schedule as a pure function.
+
+    Stage k covers steps [s_k, s_k + stage_steps[k]) with s_k = Σ_{j<k} stage_steps[j]
+    (the last stage also every later step); α = min(1, (step − s_k) / fade_steps) for
+    k > 0 and 1 for k = 0 or ``fade_steps`` = 0.
+    """
+    starts = [0]
+    for steps in stage_steps[:-1]:
+        starts.append(starts[-1] + int(steps))
+    step = tf.cast(step, tf.int64)
+    stage = tf.reduce_sum(tf.cast(step >= tf.constant(starts[1:], tf.int64, shape=[len(starts) - 1]), tf.int32))
+    if fade_steps <= 0:
+        return stage, tf.constant(1.0, tf.float32)
+    into = tf.cast(step - tf.gather(tf.constant(starts, tf.int64), stage), tf.float32)
+    alpha = tf.where(stage > 0, tf.minimum(into / float(fade_steps), 1.0), 1.0)
+    return stage, alpha
+
+
+def stages_for(model_cfg: Any, size: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(resolutions, steps) from ``config.model.stages``, dropping stages above the data size ``size``."""
+    stages = [(int(r), int(n)) for r, n in model_cfg.get("stages", DEFAULT_STAGES)]
+    kept = [(r, n) for r, n in stages if r <= size]
+    if not kept or kept[-1][0] != size:
+        raise ConfigError(
+            f"config.model.stages {tuple(stages)} must include the data size {size} px "
+            "(stages above it are dropped; e.g. ((4, 200), (8, 400), ..., (size, n)))"
+        )
+    if any(n < 1 for _, n in kept):
+        raise ConfigError(f"every stage needs ≥ 1 step, got {tuple(kept)}")
+    return tuple(r for r, _ in kept), tuple(n for _, n in kept)
+
+
+def zero_filled_gradients(optimizer: keras.optimizers.Optimizer, tape: tf.GradientTape, loss: tf.Tensor,
+                          variables: list[tf.Variable]) -> list[tf.Tensor]:
+    """Gradients of the (optimizer-scaled) loss, zeros for variables the loss does not reach.
+
+    ``tf.switch_case`` branches must return the same structure, so unused layers get zeros.
+    """
+    grads = tape.gradient(optimizer.scale_loss(loss), variables)
+    return [tf.zeros(v.shape, v.dtype) if g is None else g for g, v in zip(grads, variables)]
+
+
+class StageGenerator(tf.Module):
+    """G frozen at one (stage, α), nearest-upsampled to the final resolution and clipped: what the export serves."""
+
+    def __init__(self, generator: keras.Model, stage: int, alpha: float, final: int) -> None:
+        super().__init__(name="stage_generator")
+        self.generator = generator
+        self.stage, self.alpha = int(stage), float(alpha)
+        self.factor = final // generator.resolutions[self.stage]
+
+    def __call__(self, z: tf.Tensor, training: bool = False) -> tf.Tensor:
+        images = self.generator(z, stage=self.stage, alpha=self.alpha, training=training)
+        return tf.clip_by_value(upscale(images, self.factor), -1.0, 1.0)
+
+
+@MODELS.register("pggan")
+class PGGAN(GAN):
+    """Progressive GAN: G and D grow by stage, following a step-indexed schedule.
+
+    Args:
+      stage_steps: steps of each stage (fade-in included), one per resolution of G and D.
+      fade_steps: fade-in length at the start of every stage after the first (≤ that stage's steps).
+      drift: ε_drift of the ε·D(x)² term (PGGAN §A.1; 0 switches it off).
+      (other arguments: see ``GAN``; G and D are the ``pggan`` progressive networks)
+    """
+
+    def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
+                 stage_steps: Sequence[int] = (1,), fade_steps: int = 0, drift: float = 0.001,
+                 **kwargs: Any) -> None:
+        super().__init__(generator, discriminator, latent_dim, **kwargs)
+        resolutions = getattr(generator, "resolutions", None)
+        if resolutions is None or tuple(getattr(discriminator, "resolutions", ())) != tuple(resolutions):
+            raise ConfigError("pggan needs the progressive networks: model.generator/discriminator type 'pggan'")
+        if len(stage_steps) != len(resolutions):
+            raise ConfigError(f"{len(stage_steps)} stage lengths for {len(resolutions)} resolutions {resolutions}")
+        if fade_steps < 0 or any(fade_steps > n for n in stage_steps[1:]):
+            raise ConfigError(f"config.model.fade_steps must be in [0, steps of every stage after the first], "
+                              f"got {fade_steps} for stages {tuple(stage_steps)}")
+        if drift < 0:
+            raise ConfigError(f"config.model.drift must be ≥ 0, got {drift}")
+        self.resolutions = tuple(resolutions)
+        self.stage_steps = tuple(int(n) for n in stage_steps)
+        self.fade_steps = int(fade_steps)
+        self.drift = float(drift)
+        if self.stabilizers.replay is not None:
+            raise ConfigError("pggan's fakes change resolution by stage; stabilizers.replay is not supported")
+
+    @classmethod
+    def build_networks(cls, model_cfg: Any, source: Any, sync_batchnorm: bool) -> tuple[keras.Model, keras.Model]:
+        """G and D with one stage per kept resolution of ``config.model.stages``."""
+        if source.kind != "image":
+            raise ConfigError(f"pggan grows square images; data source {source.name!r} gives {source.kind}s")
+        resolutions, _ = stages_for(model_cfg, int(source.shape[0]))
+        generator = build_network(GENERATORS, model_cfg.generator, latent_dim=model_cfg.latent_dim,
+                                  output_shape=source.shape, resolutions=resolutions, sync_batchnorm=sync_batchnorm)
+        discriminator = build_network(DISCRIMINATORS, model_cfg.discriminator,
+                                      input_shape=packed_shape(source.shape, packing_factor(model_cfg)),
+                                      resolutions=resolutions, sync_batchnorm=sync_batchnorm)
+        return generator, discriminator
+
+    @classmethod
+    def extra_settings(cls, model_cfg: Any, source: Any) -> dict[str, Any]:
+        """The schedule (``stages``, ``fade_steps``) and ``drift`` from ``config.model``."""
+        _, steps = stages_for(model_cfg, int(source.shape[0]))
+        return {"stage_steps": steps, "fade_steps": model_cfg.get("fade_steps", 0),
+                "drift": model_cfg.get("drift", 0.001)}
+
+    def tracker_names(self) -> list[str]:
+        return [*super().tracker_names(), "drift", "alpha", "stage"]
+
+    # ------------------------------------------------------------------ schedule
+    def schedule(self) -> tuple[tf.Tensor, tf.Tensor]:
+        """(stage, α) at the current global step."""
+        return stage_and_alpha(self.step, self.stage_steps, self.fade_steps)
+
+    @property
+    def final_resolution(self) -> int:
+        return self.resolutions[-1]
+
+    def real_at_stage(self, real: tf.Tensor, stage: int, alpha: tf.Tensor) -> tf.Tensor:
+        """Real images average-pooled to ``resolutions[stage]``, blended during the fade like G's output."""
+        x = downscale(real, self.final_resolution // self.resolutions[stage])
+        if stage == 0:
+            return x
+        return lerp(upscale(downscale(x, 2), 2), x, alpha)
+
+    def discriminate(self, x: tf.Tensor, salt: int, training: bool = True) -> tf.Tensor:
+        """D's logits at the stage of x's resolution, with the current α (after ``d_input``'s stabilizers)."""
+        return self.discriminator(self.d_input(x, salt), alpha=self.schedule()[1], training=training)
+
+    def _switch(self, stage: tf.Tensor, branch: Any) -> Any:
+        """``tf.switch_case`` over ``branch(s)`` for every stage s (a plain call with one stage)."""
+        if len(self.resolutions) == 1:
+            return branch(0)()
+        return tf.switch_case(stage, [branch(s) for s in range(len(self.resolutions))])
+
+    def generate(self, n_or_z: int | tf.Tensor, seed: int = 0, training: bool = False) -> tf.Tensor:
+        """Samples of ``inference_generator`` (the EMA copy when on) at the current stage, nearest-upsampled
+        to the final resolution, clipped to [−1, 1]."""
+        if isinstance(n_or_z, int):
+            z = tf.random.stateless_normal([n_or_z, self.latent_dim], seed=[seed, 0])
+        else:
+            z = tf.convert_to_tensor(n_or_z, tf.float32)
+        stage, alpha = self.schedule()
+
+        def branch(s: int) -> Any:
+            factor = self.final_resolution // self.resolutions[s]
+            return lambda: upscale(self.inference_generator(z, stage=s, alpha=alpha, training=training), factor)
+
+        return tf.clip_by_value(self._switch(stage, branch), -1.0, 1.0)
+
+    def exportables(self, source: Any) -> dict[str, tf.Module]:
+        """The generator frozen at the current (stage, α), at the final resolution."""
+        from tfgan_apps.export import GeneratorExport
+
+        stage, alpha = self.schedule()
+        frozen = StageGenerator(self.inference_generator, int(stage.numpy()), float(alpha.numpy()),
+                                self.final_resolution)
+        return {"generator": GeneratorExport(frozen, self.latent_dim, source.kind)}
+
+    # ------------------------------------------------------------------ training
+    def discriminator_step(self, real: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
+        """One D update at the current stage: adversarial loss, penalties and ε_drift·D(x)²."""
+        stage, alpha = self.schedule()
+        z = self.sample_latent(tf.shape(real)[0], salt)
+        variables = self.discriminator.trainable_variables
+
+        def branch(s: int) -> Any:
+            def run() -> tuple[dict[str, tf.Tensor], list[tf.Tensor]]:
+                fake = self.generator(z, stage=s, alpha=alpha, training=True)
+                real_s = self.real_at_stage(real, s, alpha)
+                with tf.GradientTape() as tape:
+                    real_out = self.discriminate(real_s, salt=salt + 32)
+                    fake_out = self.discriminate(fake, salt=salt + 33)
+                    terms = {"d_adv": self.global_mean(self.adversarial.discriminator(real_out, fake_out))}
+                    terms.update(self.penalty_terms(real_s, fake, salt))
+                    terms["drift"] = self.drift * self.global_mean(losses.per_example_mean(tf.square(real_out)))
+                    total = tf.add_n(list(terms.values()))
+                logs = {
+                    "d_loss": total,
+                    **terms,
+                    "d_real": self.global_mean(losses.per_example_mean(real_out)),
+                    "d_fake": self.global_mean(losses.per_example_mean(fake_out)),
+                }
+                return logs, zero_filled_gradients(self.d_optimizer, tape, total, variables)
+
+            return run
+
+        logs, grads = self._switch(stage, branch)
+        self.d_optimizer.apply_gradients(zip(grads, variables))
+        self.apply_constraints()
+        _, replicas = replica_info()  # trackers multiply by replicas; these are global values
+        return {**logs, "alpha": alpha / replicas, "stage": tf.cast(stage, tf.float32) / replicas}
+
+    def generator_step(self, batch_size: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
+        """One G update at the current stage against D at the same stage."""
+        stage, alpha = self.schedule()
+        z = self.sample_latent(batch_size, salt)
+        variables = self.generator.trainable_variables
+
+        def branch(s: int) -> Any:
+            def run() -> tuple[tf.Tensor, list[tf.Tensor]]:
+                with tf.GradientTape() as tape:
+                    fake_out = self.discriminate(self.generator(z, stage=s, alpha=alpha, training=True), salt=salt)
+                    g_adv = self.global_mean(self.adversarial.generator(fake_out))
+                return g_adv, zero_filled_gradients(self.g_optimizer, tape, g_adv, variables)
+
+            return run
+
+        g_adv, grads = self._switch(stage, branch)
+        self.g_optimizer.apply_gradients(zip(grads, variables))
+        self.after_generator_update()
+        return {"g_loss": g_adv, "g_adv": g_adv}

@@ -1,0 +1,241 @@
+"""Semi-supervised GAN: a K+1-class discriminator trained on a few labels and many unlabelled examples.
+
+Salimans et al. (2016, "Improved techniques for training GANs", §5; also Odena
+2016): D outputs class logits l_1..l_K for real classes; the (K+1)-th "fake"
+logit is fixed at 0, so
+
+    p(y = k | x) = softmax(l)_k,    D(x) = p(real | x) = Z / (Z + 1),  Z = Σ_k exp l_k,
+
+i.e. the real/fake logit is logsumexp(l) (``discriminate``). D minimises
+
+    L = L_sup + L_unsup,
+    L_sup   = −E_{(x, y) labelled} log p(y | x)                       (only the labelled examples)
+    L_unsup = −E_x log D(x) − E_z log(1 − D(G(z)))                    (every real example and the fakes)
+
+where L_unsup is the configured adversarial loss family on the logsumexp logits
+(``non_saturating``/``minimax`` give exactly the paper's formula). G minimises
+feature matching (§3.1), ‖E_x f(x) − E_z f(G(z))‖² on D's penultimate
+features f, which the paper found best for semi-supervised learning, or the
+non-saturating loss (``model.generator_loss``).
+
+The labelled subset: ``model.labelled`` examples (class-balanced, fixed by a
+seeded permutation, see ``data/labelled.balanced_subset``) of the training part
+of an ``indexed:`` source; batches carry each example's index, which the model
+maps to its labelled flag, so the mask is deterministic under resume and
+distribution. Labelled examples are spread through the shuffled stream, so each
+batch holds about B·labelled/N of them; L_sup is written as
+E_batch[mask · CE] · N/labelled (an unbiased estimate of the mean cross-entropy
+over the labelled set, averaged over the global batch like every other term).
+
+Held-out classification accuracy (examples removed from training by
+``config.data.heldout``) is logged as ``Eval/heldout_accuracy`` by
+``HeldoutAccuracy`` every ``train.log_every`` steps; ``heldout_accuracy()``
+computes it for any model with a ``classify`` method.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+from absl import logging
+
+from tfgan_apps.callbacks import current_step
+from tfgan_apps.data.labelled import IndexedSource
+from tfgan_apps.errors import ConfigError
+from tfgan_apps.models.base import GAN, replica_info
+from tfgan_apps.models.conditional import classification_loss, correct, refuse_stabilizers
+from tfgan_apps.nets.conditional import classifier_discriminator
+from tfgan_apps.registry import MODELS
+
+GENERATOR_LOSSES = ("feature_matching", "non_saturating")
+
+
+def logsumexp_logit(class_logits: tf.Tensor) -> tf.Tensor:
+    """Real/fake logit [B, 1] of a K+1-class D with the fake logit fixed at 0: log Σ_k exp l_k."""
+    return tf.reduce_logsumexp(tf.cast(class_logits, tf.float32), axis=-1, keepdims=True)
+
+
+def heldout_accuracy(model: Any, images: np.ndarray, labels: np.ndarray, batch_size: int = 256) -> float:
+    """Fraction of ``images`` whose argmax of ``model.classify(x)`` (class logits [B, K]) equals ``labels``."""
+    hits = 0
+    for start in range(0, len(images), batch_size):
+        logits = model.classify(tf.convert_to_tensor(images[start : start + batch_size], tf.float32))
+        hits += int(np.sum(np.argmax(np.asarray(logits), axis=-1) == labels[start : start + batch_size]))
+    return hits / max(len(images), 1)
+
+
+class HeldoutAccuracy(keras.callbacks.Callback):
+    """Every ``every`` steps writes the classifier's held-out accuracy as ``Eval/heldout_accuracy``."""
+
+    def __init__(self, writer: tf.summary.SummaryWriter, every: int, images: np.ndarray, labels: np.ndarray) -> None:
+        super().__init__()
+        self.writer, self.every, self.images, self.labels = writer, every, images, labels
+        self.history: list[tuple[int, float]] = []
+
+    def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
+        step = current_step(self.model)
+        if step % self.every:
+            return
+        accuracy = heldout_accuracy(self.model, self.images, self.labels)
+        self.history.append((step, accuracy))
+        with self.writer.as_default(step=step):
+            tf.summary.scalar("Eval/heldout_accuracy", accuracy)
+        self.writer.flush()
+        logging.info("step %d: held-out accuracy %.4f on %d examples", step, accuracy, len(self.labels))
+
+
+@MODELS.register("sgan")
+class SemiSupervisedGAN(GAN):
+    """SGAN: a K-logit classifier D (implicit fake logit 0), supervised CE on labelled examples, FM or NS for G.
+
+    Args (besides the base GAN's):
+      num_classes: K.
+      labelled_mask: bool [N], True at the training indices whose labels may be used.
+      generator_loss: ``feature_matching`` (Salimans et al. §3.1) or ``non_saturating``.
+      supervised_weight: weight of L_sup (1 in the paper).
+    """
+
+    def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
+                 num_classes: int = 0, labelled_mask: np.ndarray | None = None,
+                 generator_loss: str = "feature_matching", supervised_weight: float = 1.0, **kwargs: Any) -> None:
+        super().__init__(generator, discriminator, latent_dim, **kwargs)
+        refuse_stabilizers(self, ("packing",), "the discriminator classifies single examples")
+        if generator_loss not in GENERATOR_LOSSES:
+            raise ConfigError(f"unknown model.generator_loss {generator_loss!r}; valid choices: "
+                              f"{', '.join(GENERATOR_LOSSES)}")
+        if labelled_mask is None or not np.any(labelled_mask):
+            raise ConfigError("sgan needs a non-empty labelled subset (config.model.labelled > 0)")
+        self.num_classes = int(num_classes)
+        self.generator_loss = generator_loss
+        self.supervised_weight = float(supervised_weight)
+        mask = np.asarray(labelled_mask, bool)
+        self.labelled_table = tf.constant(mask.astype(np.float32))
+        # N / labelled: makes E_batch[mask · CE] · scale the mean CE over the labelled set.
+        self.labelled_scale = float(mask.size / mask.sum())
+
+    @classmethod
+    def build_networks(cls, model_cfg: Any, source: Any, sync_batchnorm: bool) -> tuple[keras.Model, keras.Model]:
+        """The configured generator, and the configured discriminator with its logit replaced by K class logits."""
+        generator, base = super().build_networks(model_cfg, source, sync_batchnorm)
+        return generator, classifier_discriminator(base, source.num_classes)
+
+    @classmethod
+    def extra_settings(cls, model_cfg: Any, source: Any) -> dict[str, Any]:
+        if not isinstance(source, IndexedSource):
+            raise ConfigError(
+                f"sgan needs example indices to know which examples are labelled: set "
+                f"config.data.source='indexed:{source.name}' (and config.data.heldout for held-out accuracy)"
+            )
+        labelled = int(model_cfg.get("labelled", 100))
+        if labelled < source.num_classes:
+            raise ConfigError(f"config.model.labelled must be ≥ K = {source.num_classes}, got {labelled}")
+        return {
+            "num_classes": source.num_classes,
+            "labelled_mask": source.labelled_mask(labelled),
+            "generator_loss": model_cfg.get("generator_loss", "feature_matching"),
+            "supervised_weight": model_cfg.get("supervised_weight", 1.0),
+        }
+
+    def tracker_names(self) -> list[str]:
+        return [*super().tracker_names(), "d_sup", "real_accuracy"]
+
+    def training_callbacks(self, writer: tf.summary.SummaryWriter, source: Any, config: Any) -> list[Any]:
+        """Held-out accuracy every ``train.log_every`` steps (when the source holds examples out)."""
+        if not isinstance(source, IndexedSource) or not len(source.heldout_indices):
+            return []
+        return [HeldoutAccuracy(writer, config.train.log_every, *source.heldout_examples())]
+
+    # ------------------------------------------------------------------ discriminator
+    def classify(self, x: tf.Tensor) -> tf.Tensor:
+        """Class logits [B, K] of the discriminator (inference mode)."""
+        return self.discriminator(x, training=False)[0]
+
+    def discriminate(self, x: tf.Tensor, salt: int, training: bool = True) -> tf.Tensor:
+        """The real/fake logit logsumexp(l), input stabilizers applied (penalties see this)."""
+        return logsumexp_logit(self.discriminator(self.d_input(x, salt), training=training)[0])
+
+    def d_outputs(self, x: tf.Tensor, salt: int) -> tuple[tf.Tensor, tf.Tensor]:
+        """(class logits [B, K], features [B, F]) of D in training mode, input stabilizers applied."""
+        classes, features = self.discriminator(self.d_input(x, salt), training=True)
+        return classes, features
+
+    # ------------------------------------------------------------------ training
+    def global_feature_mean(self, features: tf.Tensor) -> tf.Tensor:
+        """Mean feature vector [F] over the global batch (all-reduced across replicas), without gradient."""
+        _, replicas = replica_info()
+        total = tf.reduce_sum(tf.stop_gradient(tf.cast(features, tf.float32)), axis=0)
+        if replicas > 1:
+            total = tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, total)
+        return total / tf.cast(tf.shape(features)[0] * replicas, tf.float32)
+
+    def feature_matching(self, real_features: tf.Tensor, fake_features: tf.Tensor) -> tf.Tensor:
+        """‖m_real − m_fake‖² over global-batch feature means (Salimans et al. 2016 §3.1).
+
+        The value is not a sum over examples, so it is written as a per-example
+        surrogate Σ_i 2(m_fake − m_real)·f(G(z_i)) / B_global, whose gradient is
+        exactly the value's, plus a stop-gradient correction that makes the
+        returned number the value (divided by the replica count, the convention
+        of ``update_trackers``).
+        """
+        _, replicas = replica_info()
+        diff = self.global_feature_mean(fake_features) - self.global_feature_mean(real_features)
+        value = tf.reduce_sum(tf.square(diff))
+        surrogate = self.global_mean(2.0 * tf.reduce_sum(diff * tf.cast(fake_features, tf.float32), axis=1))
+        return surrogate + tf.stop_gradient(value / replicas - surrogate)
+
+    def discriminator_step(self, real: tf.Tensor, salt: int, labels: tf.Tensor | None = None,
+                           index: tf.Tensor | None = None) -> dict[str, tf.Tensor]:
+        """One D update: L_unsup on every real example and a fresh fake batch, L_sup on the labelled ones."""
+        fake = self.generator(self.sample_latent(tf.shape(real)[0], salt), training=True)
+        fake = self.replay_fakes(fake, salt)
+        mask = tf.gather(self.labelled_table, index)
+        with tf.GradientTape() as tape:
+            real_classes = self.d_outputs(real, salt + 32)[0]
+            fake_classes = self.d_outputs(fake, salt + 33)[0]
+            real_out, fake_out = logsumexp_logit(real_classes), logsumexp_logit(fake_classes)
+            supervised = mask * classification_loss(labels, real_classes) * self.labelled_scale
+            terms = {
+                "d_adv": self.global_mean(self.adversarial.discriminator(real_out, fake_out)),
+                "d_sup": self.supervised_weight * self.global_mean(supervised),
+            }
+            terms.update(self.penalty_terms(real, fake, salt))
+            total = tf.add_n(list(terms.values()))
+        self.apply_update(self.d_optimizer, tape, total, self.discriminator.trainable_variables)
+        self.apply_constraints()
+        return {
+            "d_loss": total,
+            **terms,
+            "d_real": self.global_mean(real_out[:, 0]),
+            "d_fake": self.global_mean(fake_out[:, 0]),
+            # Labels of unlabelled examples are used for this logged number only, never in a loss.
+            "real_accuracy": self.global_mean(correct(labels, real_classes)),
+        }
+
+    def generator_step(self, real: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
+        """One G update: feature matching against ``real`` or the non-saturating loss."""
+        z = self.sample_latent(tf.shape(real)[0], salt)
+        with tf.GradientTape() as tape:
+            fake_classes, fake_features = self.d_outputs(self.generator(z, training=True), salt)
+            if self.generator_loss == "feature_matching":
+                real_features = self.d_outputs(real, salt + 32)[1]
+                g_adv = self.feature_matching(real_features, fake_features)
+            else:
+                g_adv = self.global_mean(self.adversarial.generator(logsumexp_logit(fake_classes)))
+        self.apply_update(self.g_optimizer, tape, g_adv, self.generator.trainable_variables)
+        return {"g_loss": g_adv, "g_adv": g_adv}
+
+    def train_step(self, data: Mapping[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+        """``d_steps`` D updates (one slice of x, label, index each), then one G update on the last slice."""
+        if "index" not in data or "label" not in data:
+            raise ConfigError("sgan needs batches with 'label' and 'index' (config.data.source='indexed:...')")
+        parts = [data["x"], data["label"], data["index"]]
+        chunks = list(zip(*(tf.split(p, self.d_steps) for p in parts))) if self.d_steps > 1 else [parts]
+        logs: dict[str, tf.Tensor] = {}
+        for i, (x, y, index) in enumerate(chunks):
+            logs.update(self.discriminator_step(x, salt=8 * i, labels=y, index=index))
+        logs.update(self.generator_step(chunks[-1][0], salt=63))
+        return self.update_trackers(logs)
