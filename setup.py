@@ -31,6 +31,7 @@ setup(
             "tfgan-train=tfgan_apps.train:run",
             "tfgan-export=tfgan_apps.export_cli:run",
             "tfgan-eval=tfgan_apps.evaluate:run",
+            "tfgan-restore=tfgan_apps.restore:run",
         ],
     },
 )
