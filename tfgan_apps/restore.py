@@ -74,7 +74,10 @@ def restore_file(fn: Any, scale: int, channels: int, source: str, target: str, t
     from tfgan_apps.data.paired import match_channels
     from tfgan_apps.tiling import tiled_apply
 
-    image = match_channels(decode_file(source), channels)
+    try:
+        image = match_channels(decode_file(source), channels)
+    except DataError as err:  # drop the training-only advice (skip_corrupt) from the message
+        raise DataError(str(err).split("; remove it")[0]) from None
     image *= 2.0  # in place: a 4000×3000 RGB float image is 144 MB
     image -= 1.0
     bar = progress_bar(desc=os.path.basename(source), unit="tile")
