@@ -40,13 +40,13 @@ def test_stages_above_the_data_size_are_dropped_and_the_data_size_must_be_reache
 
 
 def test_minibatch_stddev_on_a_hand_made_batch():
-    # Groups of 2 → M = 2 groups; example b is in group b mod 2: {x0, x2} and {x1, x3}.
-    x = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 4.0], [1.0, 1.0]], np.float32).reshape(4, 1, 1, 2)
+    # Groups of 2 consecutive examples: {x0, x1} and {x2, x3}.
+    x = np.array([[0.0, 0.0], [2.0, 4.0], [1.0, 1.0], [1.0, 1.0]], np.float32).reshape(4, 1, 1, 2)
     out = MinibatchStddev(group_size=2)(tf.constant(x)).numpy()
     assert out.shape == (4, 1, 1, 3)
     np.testing.assert_array_equal(out[..., :2], x)
-    # {x0, x2}: biased std per feature (1, 2) → mean 1.5; {x1, x3}: std 0 → √1e-8 = 1e-4.
-    np.testing.assert_allclose(out[:, 0, 0, 2], [1.5, 1e-4, 1.5, 1e-4], rtol=1e-5)
+    # {x0, x1}: biased std per feature (1, 2) → mean 1.5; {x2, x3}: std 0 → √1e-8 = 1e-4.
+    np.testing.assert_allclose(out[:, 0, 0, 2], [1.5, 1.5, 1e-4, 1e-4], rtol=1e-5)
     # One group over the whole batch, std averaged over pixels too.
     y = np.random.default_rng(0).normal(size=(4, 3, 3, 5)).astype(np.float32)
     out = MinibatchStddev(group_size=0)(tf.constant(y)).numpy()
@@ -77,8 +77,8 @@ def test_pixel_norm_gives_unit_rms_per_pixel():
     np.testing.assert_allclose(PixelNorm()(3.0 * x), y, rtol=1e-5)  # scale invariant
 
 
-STAGES = ((4, 3), (8, 4), (16, 4), (32, 4))  # 32 px is dropped at image_size 16
-CHUNKS = (3, 5, 7, 11)  # fit boundaries: stage 0 is steps 0–2, stage 1 3–6 (fade 3–5), stage 2 7–10 (fade 7–9)
+STAGES = ((4, 2), (8, 3), (16, 3), (32, 4))  # 32 px is dropped at image_size 16
+CHUNKS = (2, 3, 5, 8)  # fit boundaries: stage 0 is steps 0–1, stage 1 2–4 (α 0, ½, 1), stage 2 5–7 (α 0, ½, 1)
 
 
 def pggan_config():
@@ -88,7 +88,7 @@ def pggan_config():
         config.model.penalties.gradient_penalty = 10.0
         config.model.drift = 0.001
         config.model.stages = STAGES
-        config.model.fade_steps = 3
+        config.model.fade_steps = 2
         config.model.generator = {"type": "pggan", "width": 4, "max_width": 8}
         config.model.discriminator = {"type": "pggan", "width": 4, "max_width": 8, "group_size": 4}
     return config
@@ -117,14 +117,14 @@ def fit_chunk(run, start, stop):
 
 @pytest.fixture(scope="module")
 def grown(tmp_path_factory):
-    """A tiny PGGAN trained through 4 → 8 → 16 px (11 steps), with snapshots, logs and a step-5 checkpoint."""
+    """A tiny PGGAN trained through 4 → 8 → 16 px (8 steps), with snapshots, logs and a step-3 checkpoint."""
     run = build(tmp_path_factory.mktemp("pggan"))
     snapshots, histories, start = [snapshot(run.model)], [], 0
     checkpoint = None
     for stop in CHUNKS:
         histories.append(fit_chunk(run, start, stop))
         snapshots.append(snapshot(run.model))
-        if stop == 5:
+        if stop == 3:
             checkpoint = tf.train.Checkpoint(**run.model.checkpoint_items()).save(
                 str(tmp_path_factory.mktemp("ckpt") / "ckpt"))
         start = stop
@@ -137,17 +137,17 @@ def moved(old, new):
 
 def test_every_stage_trains_finite_and_moves_only_the_layers_in_use(grown):
     run, snaps, histories, _ = grown
-    assert run.model.resolutions == (4, 8, 16) and int(run.model.step.numpy()) == 11
+    assert run.model.resolutions == (4, 8, 16) and int(run.model.step.numpy()) == 8
     for h in histories:
         assert all(np.isfinite(v).all() for v in h.values()), h
     # Chunk 0 (stage 0): only the 4-px layers move.
     assert all(moved(snaps[0][0], snaps[1][0])) and not any(moved(snaps[0][1] + snaps[0][2], snaps[1][1] + snaps[1][2]))
-    # Chunks 1–2 (stage 1): the 8-px layers move, the 16-px ones not yet.
+    # Chunks 1–2 (stage 1; at α = 0 the new block gets no gradient): the 8-px layers move, the 16-px ones not yet.
     assert all(moved(snaps[1][1], snaps[3][1])) and not any(moved(snaps[1][2], snaps[3][2]))
     # Chunk 3 (stage 2): the 16-px layers move.
     assert all(moved(snaps[3][2], snaps[4][2]))
     # Logged schedule: means over each chunk's steps.
-    expected = [(0.0, 1.0), (1.0, (0 + 1 / 3) / 2), (1.0, (2 / 3 + 1) / 2), (2.0, (0 + 1 / 3 + 2 / 3 + 1) / 4)]
+    expected = [(0.0, 1.0), (1.0, 0.0), (1.0, (0.5 + 1) / 2), (2.0, (0 + 0.5 + 1) / 3)]
     for h, (stage, alpha) in zip(histories, expected):
         assert h["stage"][-1] == pytest.approx(stage, abs=1e-6) and h["alpha"][-1] == pytest.approx(alpha, abs=1e-6)
     assert histories[-1]["gradient_penalty"][-1] > 0 and histories[-1]["drift"][-1] > 0
@@ -170,8 +170,8 @@ def test_resume_across_a_stage_boundary_repeats_the_uninterrupted_run(grown, tmp
     run = build(tmp_path)
     tf.train.Checkpoint(**run.model.checkpoint_items()).restore(checkpoint).assert_existing_objects_matched()
     stage, alpha = run.model.schedule()
-    assert int(run.model.step.numpy()) == 5 and int(stage) == 1 and float(alpha) == pytest.approx(2 / 3)
-    fit_chunk(run, 5, 11)  # crosses the 8 → 16 px boundary at step 7
+    assert int(run.model.step.numpy()) == 3 and int(stage) == 1 and float(alpha) == 0.5
+    fit_chunk(run, 3, 8)  # crosses the 8 → 16 px boundary at step 5
     def state(model):  # every variable a checkpoint holds, in creation order (layer names differ per model)
         return [v.numpy() for v in model.generator.weights + model.discriminator.weights
                 + model.g_optimizer.variables + model.d_optimizer.variables]

@@ -2,15 +2,15 @@
 
 An encoder E: x → z is learned alongside G: z → x. The discriminator sees
 joint pairs (``nets/bigan.py``) and separates (x, E(x)), x ~ data, from
-(G(z), z), z ~ N(0, I) (BiGAN Eq. 3):
+(G(z), z), z ~ N(0, I) (the BiGAN objective V(D, E, G), §3):
 
     L_D  = ℓ_D(D(x, E(x)), D(G(z), z))              (real pairs vs fake pairs)
     L_GE = ℓ_D(D(G(z), z), D(x, E(x)))              (the same loss, labels swapped)
 
 ℓ_D is the configured loss's discriminator loss. G and E minimise L_GE jointly,
 one loss and one gradient tape (E's Adam is a clone of G's: per-parameter Adam
-over G ∪ E is exactly two Adams stepping together). Swapping the labels is the
-paper's non-saturating form (BiGAN §3.4 "we ... invert the labels"): with
+over G ∪ E is exactly two Adams stepping together). Swapping the labels gives the
+non-saturating objective BiGAN trains G and E with (§3.4, D's targets inverted): with
 ``non_saturating`` L_GE = −log σ(D(G(z), z)) − log(1 − σ(D(x, E(x)))). With
 ``wasserstein`` the swap is −L_D, the exact minimax; ``minimax`` is refused
 because the swap would silently turn it into the non-saturating loss.
@@ -26,7 +26,7 @@ pairs with ẑ = αE(x) + (1−α)z, same α).
 
 With ``train.d_steps`` > 1 the G/E update uses the last real slice. Logged:
 ``Train/recon_mse`` = mean (x − G(E(x)))² on the real batch (inference mode):
-how well the pair inverts each other, BiGAN's reconstruction diagnostic (§4).
+how well G and E invert each other (BiGAN shows such reconstructions, §4).
 """
 
 from __future__ import annotations

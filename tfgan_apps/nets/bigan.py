@@ -2,11 +2,11 @@
 
 BiGAN (Donahue, Krähenbühl & Darrell 2017, arXiv:1605.09782) and ALI (Dumoulin
 et al. 2017, arXiv:1606.00704) train D on pairs: (x, E(x)) for real data and
-(G(z), z) for generated data (BiGAN Eq. 2–3). The x-branch of D and the body of E
-reuse the DCGAN (2-D images) or conv1d (1-D signals) discriminator bodies; D adds
-a z-branch MLP and a joint MLP on the concatenated features (ALI §3.1 / BiGAN §4:
-D(x, z) = D_xz([D_x(x), D_z(z)])). E is deterministic, as in BiGAN (ALI's
-stochastic encoder is not used).
+(G(z), z) for generated data (the BiGAN objective V(D, E, G), §3). The x-branch of D
+and the body of E reuse the DCGAN (2-D images) or conv1d (1-D signals) discriminator
+bodies; D adds a z-branch MLP and a joint MLP on the concatenated features,
+D(x, z) = D_xz([D_x(x), D_z(z)]), the layout of ALI's discriminators (x-, z- and
+joint networks). E is deterministic, as in BiGAN (ALI's stochastic encoder is not used).
 
 Registered as:
 

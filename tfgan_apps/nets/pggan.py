@@ -105,7 +105,7 @@ class EqualizedConv2D(keras.layers.Layer):
 
 
 class PixelNorm(keras.layers.Layer):
-    """Pixelwise feature vector normalisation (PGGAN Eq. 2): a / √(mean over channels of a² + ε), ε = 10⁻⁸."""
+    """Pixelwise feature vector normalisation (PGGAN §4.2): a / √(mean over channels of a² + ε), ε = 10⁻⁸."""
 
     def __init__(self, epsilon: float = 1e-8, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -123,12 +123,15 @@ class PixelNorm(keras.layers.Layer):
 class MinibatchStddev(keras.layers.Layer):
     """Minibatch standard deviation (PGGAN §3) over groups of ``group_size`` examples.
 
-    Examples are split into G = min(group_size, B) groups of M = B / G members,
-    example b belonging to group b mod M (the official code's reshape to [G, M, ...]).
-    For each group: the biased std over its G examples of every feature at every
-    pixel, √(Var + 10⁻⁸), averaged over features and pixels → one value, appended
-    as an extra constant feature map to the group's examples. B must be a multiple
-    of G. ``group_size`` ≤ 0 uses the whole batch as one group.
+    The batch is split into groups of G = min(group_size, B) consecutive examples
+    (example b is in group b // G). For each group: the biased std over its G
+    examples of every feature at every pixel, √(Var + 10⁻⁸), averaged over features
+    and pixels → one value, appended as an extra constant feature map to the
+    group's examples. B must be a multiple of G. ``group_size`` ≤ 0 uses the whole
+    batch as one group. The official code groups strided examples (b mod B/G); for a
+    shuffled batch that is the same statistic, and consecutive groups make a
+    multi-replica run (each replica holding consecutive examples) form exactly the
+    groups of a single-device run.
     """
 
     def __init__(self, group_size: int = 4, epsilon: float = 1e-8, **kwargs: Any) -> None:
@@ -139,10 +142,10 @@ class MinibatchStddev(keras.layers.Layer):
         shape = tf.shape(x)
         batch = shape[0]
         group = batch if self.group_size <= 0 else tf.minimum(self.group_size, batch)
-        y = tf.reshape(tf.cast(x, tf.float32), tf.concat([[group, -1], shape[1:]], axis=0))  # [G, M, H, W, C]
-        y = tf.reduce_mean(tf.square(y - tf.reduce_mean(y, axis=0)), axis=0)  # biased variance [M, H, W, C]
-        y = tf.reduce_mean(tf.sqrt(y + self.epsilon), axis=[1, 2, 3])  # [M]
-        y = tf.reshape(tf.tile(y, [group]), [batch, 1, 1, 1])  # example b → group b mod M
+        y = tf.reshape(tf.cast(x, tf.float32), tf.concat([[-1, group], shape[1:]], axis=0))  # [B/G, G, H, W, C]
+        y = tf.reduce_mean(tf.square(y - tf.reduce_mean(y, axis=1, keepdims=True)), axis=1)  # biased variance
+        y = tf.reduce_mean(tf.sqrt(y + self.epsilon), axis=[1, 2, 3])  # [B/G]
+        y = tf.reshape(tf.repeat(y, group), [batch, 1, 1, 1])  # example b → group b // G
         y = tf.broadcast_to(tf.cast(y, x.dtype), tf.concat([shape[:3], [1]], axis=0))
         return tf.concat([x, y], axis=-1)
 
