@@ -10,7 +10,7 @@ from tfgan_apps import trainer
 from tfgan_apps.data import make_dataset
 from tfgan_apps.errors import ConfigError
 from tfgan_apps.models.began import BEGAN, convergence_measure, equilibrium_update
-from tfgan_apps.nets.autoencoder import autoencoder_discriminator
+from tfgan_apps.nets.autoencoder import autoencoder_discriminator, decoder_generator
 from tfgan_apps.nets.dcgan import dcgan_discriminator, dcgan_generator
 
 
@@ -108,11 +108,13 @@ def test_k_is_saved_in_checkpoints(trained):
 
 
 @pytest.mark.parametrize("size", [16, 32])
-def test_autoencoder_reconstructs_at_input_size(size):
+def test_autoencoder_and_decoder_generator_work_at_16_and_32_px(size):
     net = autoencoder_discriminator((size, size, 3), width=4, bottleneck=5)
     out = net(tf.zeros((2, size, size, 3)))
     assert out["reconstruction"].shape == (2, size, size, 3) and out["embedding"].shape == (2, 5)
     assert out["reconstruction"].dtype == tf.float32
+    generator = decoder_generator(6, (size, size, 3), width=4)  # BEGAN's G: the decoder architecture
+    assert generator(tf.zeros((2, 6))).shape == (2, size, size, 3)
 
 
 def test_bad_settings_are_config_errors():

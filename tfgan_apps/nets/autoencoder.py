@@ -5,7 +5,8 @@ reconstruction error is the energy of an input: low on real data, high on fakes.
 The layout follows BEGAN (§3.4, Fig. 1): 3×3 convolutions with ELU, stride-2
 convolutions down to a 4×4 map with filters growing linearly (n, 2n, 3n, ...), a
 linear fully connected bottleneck h, and a decoder of 3×3 convolutions with
-nearest-neighbour 2× upsampling back to the input size. EBGAN's (§2.3) energy is
+nearest-neighbour 2× upsampling back to the input size; BEGAN's generator has
+the decoder's architecture (registered as the ``decoder`` generator). EBGAN's (§2.3) energy is
 the same kind of auto-encoder's reconstruction error; its pull-away term uses h.
 
 The model returns a dict ``{"reconstruction": [B, S, S, C], "embedding": [B, bottleneck]}``
@@ -21,7 +22,7 @@ import tensorflow as tf
 from tfgan_apps.errors import ConfigError
 from tfgan_apps.losses import per_example_mean
 from tfgan_apps.nets.layers import check_power_of_two, normalization
-from tfgan_apps.registry import DISCRIMINATORS
+from tfgan_apps.registry import DISCRIMINATORS, GENERATORS
 
 OUTPUTS = ("reconstruction", "embedding")
 
@@ -33,6 +34,40 @@ def _conv(filters: int, norm: str, sync_batchnorm: bool, strides: int = 1) -> ke
         normalization(norm, sync_batchnorm),
         keras.layers.ELU(),
     ])
+
+
+def decoder(h: keras.KerasTensor, width: int, n_up: int, channels: int, norm: str, sync_batchnorm: bool,
+            name: str) -> keras.KerasTensor:
+    """BEGAN's decoder: dense to 4×4×n, then [2 × (3×3 conv, ELU), nearest 2× upsampling] × n_up, 3×3 conv out.
+
+    The output is linear (no tanh), as in BEGAN; it is float32 for mixed precision.
+    """
+    y = keras.layers.Dense(4 * 4 * width)(h)
+    y = keras.layers.Reshape((4, 4, width))(y)
+    for _ in range(n_up):
+        y = _conv(width, norm, sync_batchnorm)(y)
+        y = _conv(width, norm, sync_batchnorm)(y)
+        y = keras.layers.UpSampling2D(2, interpolation="nearest")(y)
+    y = _conv(width, norm, sync_batchnorm)(y)
+    y = _conv(width, norm, sync_batchnorm)(y)
+    return keras.layers.Conv2D(channels, 3, padding="same", dtype="float32", name=name)(y)
+
+
+@GENERATORS.register("decoder")
+def decoder_generator(
+    latent_dim: int,
+    output_shape: tuple[int, int, int],
+    width: int = 64,
+    norm: str = "none",
+    sync_batchnorm: bool = False,
+    name: str = "generator",
+) -> keras.Model:
+    """BEGAN's generator (§3.4): z [B, latent_dim] → image [B, S, S, C], the auto-encoder's decoder
+    architecture with its own weights and a linear output (no tanh)."""
+    size, _, channels = output_shape
+    n_up = check_power_of_two(size, 4, "decoder image size")
+    z = keras.Input((latent_dim,), name="z")
+    return keras.Model(z, decoder(z, width, n_up, channels, norm, sync_batchnorm, name="image"), name=name)
 
 
 @DISCRIMINATORS.register("autoencoder")
@@ -64,16 +99,7 @@ def autoencoder_discriminator(
     x = _conv(width * (n_down + 1), norm, sync_batchnorm)(x)
     h = keras.layers.Dense(bottleneck, dtype="float32", name="embedding")(keras.layers.Flatten()(x))
 
-    y = keras.layers.Dense(4 * 4 * width)(h)
-    y = keras.layers.Reshape((4, 4, width))(y)
-    for _ in range(n_down):
-        y = _conv(width, norm, sync_batchnorm)(y)
-        y = _conv(width, norm, sync_batchnorm)(y)
-        y = keras.layers.UpSampling2D(2, interpolation="nearest")(y)
-    y = _conv(width, norm, sync_batchnorm)(y)
-    y = _conv(width, norm, sync_batchnorm)(y)
-    # Linear output: a reconstruction of an image in [-1, 1] (BEGAN's decoder has no final tanh).
-    out = keras.layers.Conv2D(channels, 3, padding="same", dtype="float32", name="reconstruction")(y)
+    out = decoder(h, width, n_down, channels, norm, sync_batchnorm, name="reconstruction")
     return keras.Model(x_in, {"reconstruction": out, "embedding": h}, name=name)
 
 
