@@ -32,6 +32,7 @@ setup(
             "tfgan-export=tfgan_apps.export_cli:run",
             "tfgan-eval=tfgan_apps.evaluate:run",
             "tfgan-restore=tfgan_apps.restore:run",
+            "tfgan-launch-local=tfgan_apps.launch:run",
         ],
     },
 )

@@ -1,6 +1,12 @@
-"""MirroredStrategy over 2 logical CPUs gives the weights of the default strategy on the same global batch."""
+"""MirroredStrategy over 2 logical CPUs gives the weights of the default strategy on the same global batch.
+
+Two configs: the tiny DCGAN, and WGAN-GP with 5 critic steps per generator step (the gradient penalty's
+interpolation α is drawn for the global batch and sliced per replica, so it must match too).
+"""
 
 import textwrap
+
+import pytest
 
 from tests.conftest import run_cli
 
@@ -13,12 +19,16 @@ SCRIPT = textwrap.dedent(
     from tfgan_apps import trainer
     from tfgan_apps.data import make_dataset
 
+    overrides = dict(OVERRIDES)
     results = {}
     for strategy in ("default", "mirrored"):
-        config = tiny_config(train__logical_cpus=2, train__strategy=strategy, train__deterministic=True)
+        config = tiny_config(train__logical_cpus=2, train__strategy=strategy, train__deterministic=True, **overrides)
         run = trainer.build_run(config, tempfile.mkdtemp())
         assert run.strategy.num_replicas_in_sync == (2 if strategy == "mirrored" else 1)
-        run.model.fit(make_dataset(run.source, 16), epochs=1, steps_per_epoch=3, verbose=0)
+        batch = 16 * config.train.d_steps
+        dataset = make_dataset(run.source, batch, d_steps=config.train.d_steps,
+                               replicas=run.strategy.num_replicas_in_sync)
+        run.model.fit(dataset, epochs=1, steps_per_epoch=3, verbose=0)
         results[strategy] = [np.array(w.numpy()) for w in run.model.generator.weights + run.model.discriminator.weights]
     worst = max(float(np.max(np.abs(a - b))) for a, b in zip(results["default"], results["mirrored"]))
     moved = any(not np.allclose(a, 0) for a in results["default"])
@@ -27,9 +37,19 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def test_mirrored_matches_default(tmp_path):
+CASES = {
+    "dcgan": {},
+    "wgan_gp_5_critic_steps": {
+        "model__loss": "wasserstein", "model__penalties__gradient_penalty": 10.0, "train__d_steps": 5,
+        "model__discriminator__norm": "none",
+    },
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_mirrored_matches_default(tmp_path, case):
     script = tmp_path / "mirror.py"
-    script.write_text(SCRIPT)
+    script.write_text(SCRIPT.replace("dict(OVERRIDES)", repr(CASES[case])))
     result = run_cli(str(script))
     assert result.returncode == 0, result.stderr[-3000:]
     line = [x for x in result.stdout.splitlines() if x.startswith("MAXDIFF")][-1]

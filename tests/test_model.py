@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import ROOT, tiny_config
 from tfgan_apps import trainer
 from tfgan_apps.data import make_dataset
+from tfgan_apps.errors import ConfigError
 
 
 def fit(config, workdir, steps=None):
@@ -118,4 +119,60 @@ def test_nan_loss_stops_with_step_and_term_and_keeps_last_checkpoint(tmp_path, m
     monkeypatch.setitem(LOSSES._items, "non_saturating", poisoned)
     with pytest.raises(TrainingError, match=r"non-finite g_(loss|adv) \(nan\) at step 3"):
         trainer.train(tiny_config(train__steps=4), str(tmp_path))
+    assert tf.train.latest_checkpoint(str(tmp_path / "checkpoints")) == good
+
+
+def test_call_site_salts_of_one_step_never_collide(tmp_path):
+    from tfgan_apps.models.base import D_SALT_STRIDE, G_SALT, MAX_D_STEPS, SALT_BITS, d_salt
+
+    # D update i uses its salt, penalties at +1.., stabilizer streams at +32/+33; G uses G_SALT − 1 .. 2**SALT_BITS.
+    d_salts = [d_salt(i) + k for i in range(MAX_D_STEPS) for k in range(D_SALT_STRIDE)]
+    assert len(set(d_salts)) == len(d_salts) and max(d_salts) < G_SALT - 1 < G_SALT + 63 < 2**SALT_BITS
+    with pytest.raises(ConfigError, match="d_steps must be in"):
+        trainer.build_run(tiny_config(train__d_steps=MAX_D_STEPS + 1), str(tmp_path))
+
+
+def _nan_on_call(monkeypatch, bad_call: int) -> None:
+    """Makes the generator loss NaN on its ``bad_call``-th evaluation (counted in a variable, so traced too)."""
+    import tensorflow as tf
+
+    from tfgan_apps import losses
+    from tfgan_apps.registry import LOSSES
+
+    calls = tf.Variable(0)
+    healthy = losses.get("non_saturating")
+
+    def generator_loss(fake):
+        calls.assign_add(1)
+        poison = tf.where(tf.equal(calls, bad_call), float("nan"), 1.0)
+        return healthy.generator(fake) * poison
+
+    monkeypatch.setitem(LOSSES._items, "non_saturating",
+                        losses.AdversarialLoss("non_saturating", healthy.discriminator, generator_loss))
+
+
+def test_nan_rollback_restores_last_checkpoint_lowers_lr_and_finishes(tmp_path, monkeypatch):
+    import tensorflow as tf
+
+    _nan_on_call(monkeypatch, bad_call=3)  # step 3 of 4 (checkpoints at 2 and 4)
+    config = tiny_config(train__on_nan="rollback", train__nan_lr_factor=0.25)
+    result = trainer.train(config, str(tmp_path))
+    assert result["step"] == 4 and all(np.isfinite(v) for v in result["logs"].values())
+    reader = tf.train.load_checkpoint(tf.train.latest_checkpoint(str(tmp_path / "checkpoints")))
+    lrs = {k: reader.get_tensor(k) for k in reader.get_variable_to_shape_map()
+           if k.endswith("learning_rate/.ATTRIBUTES/VARIABLE_VALUE")}
+    assert lrs and all(np.isclose(v, 2e-4 * 0.25) for v in lrs.values()), lrs
+
+
+def test_nan_rollback_gives_up_after_max_rollbacks(tmp_path, monkeypatch):
+    import tensorflow as tf
+
+    from tfgan_apps.errors import TrainingError
+
+    trainer.train(tiny_config(train__steps=2), str(tmp_path))
+    good = tf.train.latest_checkpoint(str(tmp_path / "checkpoints"))
+    _nan_on_call(monkeypatch, bad_call=1)  # NaN at step 3, and no rollback is allowed
+    config = tiny_config(train__on_nan="rollback", train__max_rollbacks=0)
+    with pytest.raises(TrainingError, match="after 0 rollbacks"):
+        trainer.train(config, str(tmp_path))
     assert tf.train.latest_checkpoint(str(tmp_path / "checkpoints")) == good

@@ -68,19 +68,37 @@ class ProgressBar(keras.callbacks.Callback):
 
 
 class NonFiniteGuard(keras.callbacks.Callback):
-    """Stops the run with a TrainingError naming the step and loss term that became NaN/Inf.
+    """Acts when a logged loss term becomes NaN/Inf.
 
-    It runs before the checkpoint callback, so the last good checkpoint is kept.
+    Without ``rollback`` it stops the run with a TrainingError naming the step and
+    the term; it runs before the checkpoint callback, so the last good checkpoint
+    is kept. With ``rollback`` (``train.on_nan=rollback``) it calls
+    ``rollback(step, term)`` (which restores the last checkpoint and lowers the
+    learning rates) and ends this ``fit``; ``rolled_back`` then tells the trainer
+    to continue from the restored step.
     """
 
+    def __init__(self, rollback: Any = None) -> None:
+        super().__init__()
+        self.rollback = rollback
+        self.rolled_back = False
+
     def on_train_batch_end(self, batch: int, logs: Mapping[str, Any] | None = None) -> None:
+        if self.rolled_back:
+            return
         for name, value in (logs or {}).items():
             if not math.isfinite(float(value)):
                 step = current_step(self.model)
-                raise TrainingError(
-                    f"non-finite {name} ({float(value)}) at step {step}; the last good checkpoint is kept. "
-                    "Lower the learning rates or add a penalty (e.g. --config.model.penalties.r1=10)"
-                )
+                if self.rollback is None:
+                    raise TrainingError(
+                        f"non-finite {name} ({float(value)}) at step {step}; the last good checkpoint is kept. "
+                        "Lower the learning rates, add a penalty (e.g. --config.model.penalties.r1=10) "
+                        "or set --config.train.on_nan=rollback"
+                    )
+                self.rollback(step, name)
+                self.rolled_back = True
+                self.model.stop_training = True
+                return
 
 
 class ScalarLogger(keras.callbacks.Callback):
@@ -97,7 +115,7 @@ class ScalarLogger(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
         step = current_step(self.model)
-        if step % self.every:
+        if step % self.every or self.model.stop_training:  # a loop cut short by a NaN rollback: not logged
             return
         now = time.monotonic()
         rate = (step - self._step0) / max(now - self._t0, 1e-9)
@@ -145,6 +163,9 @@ class Checkpointer(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
         step = current_step(self.model)
+        latest = self.manager.latest_checkpoint
+        if latest and latest.endswith(f"-{step}"):  # already saved (e.g. just restored by a rollback)
+            return
         if step % self.every == 0 or step >= self.final_step:
             path = self.manager.save(checkpoint_number=step)
             logging.info("saved checkpoint %s", path)

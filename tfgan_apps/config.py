@@ -18,7 +18,7 @@ from tfgan_apps.errors import ConfigError
 
 STRATEGIES = ("default", "one_device", "mirrored", "multi_worker", "tpu")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
-ON_NAN = ("stop",)
+ON_NAN = ("stop", "rollback")
 OPTIMIZERS = ("adam", "rmsprop")
 
 
@@ -92,7 +92,9 @@ def base_config() -> ml_collections.ConfigDict:
     c.train.strategy = "default"
     c.train.logical_cpus = 0  # >0: split the CPU into this many logical devices (mirrored on CPU)
     c.train.tpu = ""  # TPU address for strategy=tpu ("" = local / from environment)
-    c.train.on_nan = "stop"
+    c.train.on_nan = "stop"  # or "rollback": restore the last checkpoint, scale the learning rates, continue
+    c.train.nan_lr_factor = 0.5  # on_nan=rollback: learning rates × this per rollback
+    c.train.max_rollbacks = 3  # on_nan=rollback: give up (stop) after this many rollbacks in one run
 
     c.eval = ml_collections.ConfigDict()
     c.eval.metrics = ""  # comma-separated metric names evaluated during training, e.g. "fid,kid,prdc"
@@ -166,6 +168,8 @@ def validate(config: ml_collections.ConfigDict) -> None:
     from tfgan_apps import stabilizers
 
     stabilizers.validate(config.model.get("stabilizers", {}), config.data.batch_size)
+    _check(0 < config.train.get("nan_lr_factor", 0.5) <= 1,
+           f"config.train.nan_lr_factor must be in (0, 1], got {config.train.get('nan_lr_factor')}")
     for key in ("g_lr", "d_lr"):
         _check(config.train[key] > 0, f"config.train.{key} must be > 0, got {config.train[key]}")
 

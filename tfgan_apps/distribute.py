@@ -2,11 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import tensorflow as tf
 from absl import logging
 
 from tfgan_apps.config import STRATEGIES
 from tfgan_apps.errors import ConfigError
+
+
+def replica_info() -> tuple[Any, int]:
+    """(replica id, number of replicas in sync) of the current replica context."""
+    ctx = tf.distribute.get_replica_context()
+    if ctx is None:  # cross-replica context: behave as a single replica
+        return 0, 1
+    return ctx.replica_id_in_sync_group, ctx.num_replicas_in_sync
+
+
+def replica_draw(draw: Callable[[tf.Tensor], Any], batch_size: tf.Tensor) -> Any:
+    """This replica's ``batch_size`` rows of one draw made for the *global* batch.
+
+    ``draw(n)`` returns a tensor (or a nest of tensors) with ``n`` rows from a
+    seed shared by every replica; each replica keeps its own slice, so a run on
+    R replicas uses exactly the random numbers of a single-device run with the
+    same global batch.
+    """
+    replica_id, replicas = replica_info()
+    batch_size = tf.cast(batch_size, tf.int32)
+    start = tf.cast(replica_id, tf.int32) * batch_size
+    return tf.nest.map_structure(lambda t: t[start : start + batch_size], draw(batch_size * replicas))
+
+
+def is_multi_worker(strategy: tf.distribute.Strategy) -> bool:
+    """True for a ``MultiWorkerMirroredStrategy`` whose ``TF_CONFIG`` names a cluster of several tasks."""
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return False
+    cluster = strategy.cluster_resolver.cluster_spec().as_dict()
+    return sum(len(tasks) for tasks in cluster.values()) > 1
 
 
 def split_cpu(count: int) -> None:

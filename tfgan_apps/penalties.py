@@ -6,13 +6,17 @@ Loss-type penalties share one signature::
 
 ``d_fn`` maps a batch of inputs to discriminator logits (the model passes a
 closure, so joint discriminators such as BiGAN's D(x, z) plug in too), ``seed``
-is a ``[2]`` int tensor for stateless sampling. The configured weight
+is a ``[2]`` int tensor for stateless sampling, the same on every replica:
+random draws are made for the global batch and each replica keeps its slice
+(``distribute.replica_draw``), so a multi-replica run draws exactly what a
+single-device run draws. The configured weight
 multiplies the returned value:
 
 * ``gradient_penalty`` (WGAN-GP, Gulrajani et al. 2017): (‖∇D(x̂)‖ − 1)² at
   x̂ = αx + (1 − α)G(z), α ~ U(0, 1) drawn *per sample*.
 * ``dragan`` (Kodali et al. 2017): (‖∇D(x̂)‖ − 1)² at x̂ = x + α·δ with
-  δ = 0.5·std(x)·U(0, 1) noise, as in the authors' code.
+  δ = 0.5·std(x)·U(0, 1) noise, as in the authors' code (std over the
+  replica's batch: under a multi-replica strategy it is a per-replica estimate).
 * ``r1`` / ``r2`` (Mescheder et al. 2018): ½‖∇D(x)‖² on real (R1) or fake (R2)
   data, so the config weight is the paper's γ.
 
@@ -30,6 +34,7 @@ from dataclasses import dataclass
 
 import tensorflow as tf
 
+from tfgan_apps.distribute import replica_draw
 from tfgan_apps.registry import PENALTIES
 
 DFn = Callable[[tf.Tensor], tf.Tensor]
@@ -66,14 +71,19 @@ def _norm(grads: tf.Tensor) -> tf.Tensor:
     return tf.sqrt(tf.reduce_sum(tf.square(grads), axis=1) + _EPS)
 
 
-def _per_sample_uniform(x: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
-    shape = tf.concat([tf.shape(x)[:1], tf.ones([tf.rank(x) - 1], tf.int32)], axis=0)
-    return tf.random.stateless_uniform(shape, seed=seed, dtype=x.dtype)
+def _uniform_like(x: tf.Tensor, seed: tf.Tensor, per_sample: bool) -> tf.Tensor:
+    """U(0, 1) of x's shape (or [B, 1, ..., 1] when ``per_sample``), this replica's slice of a global draw."""
+    rest = tf.shape(x)[1:]
+    if per_sample:
+        rest = tf.ones_like(rest)
+    return replica_draw(
+        lambda n: tf.random.stateless_uniform(tf.concat([[n], rest], 0), seed=seed, dtype=x.dtype), tf.shape(x)[0]
+    )
 
 
 def gradient_penalty(d_fn: DFn, real: tf.Tensor, fake: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
     """WGAN-GP two-sided penalty (‖∇D(x̂)‖ − 1)² on random interpolates, per example."""
-    alpha = _per_sample_uniform(real, seed)
+    alpha = _uniform_like(real, seed, per_sample=True)
     interpolates = alpha * real + (1.0 - alpha) * tf.cast(fake, real.dtype)
     return tf.square(_norm(input_gradients(d_fn, interpolates)) - 1.0)
 
@@ -83,8 +93,8 @@ def dragan(d_fn: DFn, real: tf.Tensor, fake: tf.Tensor, seed: tf.Tensor) -> tf.T
     del fake
     seeds = tf.random.experimental.stateless_split(seed, 2)
     std = tf.math.reduce_std(real)
-    delta = 0.5 * std * tf.random.stateless_uniform(tf.shape(real), seed=seeds[0], dtype=real.dtype)
-    alpha = _per_sample_uniform(real, seeds[1])
+    delta = 0.5 * std * _uniform_like(real, seeds[0], per_sample=False)
+    alpha = _uniform_like(real, seeds[1], per_sample=True)
     return tf.square(_norm(input_gradients(d_fn, real + alpha * delta)) - 1.0)
 
 

@@ -8,12 +8,15 @@ resume or serve the run.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
+import shutil
 import tempfile
 from typing import Any
 
 import keras
 import ml_collections
+import numpy as np
 import tensorflow as tf
 from absl import logging
 
@@ -38,6 +41,7 @@ class Run:
     model: keras.Model
     manager: tf.train.CheckpointManager
     is_chief: bool = True
+    restore_dir: str = ""  # checkpoints every worker resumes from (the chief's)
 
 
 def prepare_runtime(config: ml_collections.ConfigDict) -> None:
@@ -92,9 +96,10 @@ def build_run(config: ml_collections.ConfigDict, workdir: str) -> Run:
     prepare_runtime(config)
     strategy = strategy_from(config.train.strategy, config.train.tpu)
     is_chief = _is_chief(strategy)
-    if not is_chief:  # non-chief workers write to a private place (TF multi-worker guide)
-        workdir = tempfile.mkdtemp(prefix="tfgan-worker-")
     check_compatible(workdir, config)
+    restore_from = os.path.join(workdir, "checkpoints")  # every worker resumes from the chief's checkpoints
+    if not is_chief:  # non-chief workers save into a private place, deleted after the run (TF multi-worker guide)
+        workdir = tempfile.mkdtemp(prefix="tfgan-worker-")
     source = load_source(config.data)
     with strategy.scope():
         model = models.build(config, source, strategy.num_replicas_in_sync)
@@ -103,17 +108,17 @@ def build_run(config: ml_collections.ConfigDict, workdir: str) -> Run:
     manager = tf.train.CheckpointManager(
         checkpoint, os.path.join(workdir, "checkpoints"), max_to_keep=config.train.keep_checkpoints
     )
-    if manager.latest_checkpoint:
-        status = checkpoint.restore(manager.latest_checkpoint)
+    latest = tf.train.latest_checkpoint(restore_from)
+    if latest:
+        status = checkpoint.restore(latest)
         try:
             status.assert_existing_objects_matched()
         except AssertionError as err:
             raise TrainingError(
-                f"checkpoint {manager.latest_checkpoint!r} does not match this model ({str(err)[:200]}); "
-                "use another --workdir"
+                f"checkpoint {latest!r} does not match this model ({str(err)[:200]}); use another --workdir"
             ) from None
-        logging.info("restored %s (step %d)", manager.latest_checkpoint, int(model.step.numpy()))
-    return Run(config, workdir, strategy, source, model, manager, is_chief)
+        logging.info("restored %s (step %d)", latest, int(model.step.numpy()))
+    return Run(config, workdir, strategy, source, model, manager, is_chief, restore_from)
 
 
 def eval_callbacks(config: ml_collections.ConfigDict, writer: Any, source: Source) -> list[keras.callbacks.Callback]:
@@ -168,40 +173,91 @@ def train(config: ml_collections.ConfigDict, workdir: str) -> dict[str, Any]:
             "(gcd of steps, log_every, image_every, checkpoint_every); pick intervals that divide it"
         )
     logs: dict[str, Any] = {}
-    if start < steps:
-        batch = config.data.batch_size * config.train.d_steps
-        dataset = make_dataset(run.source, batch, seed=config.train.seed, start_step=start,
-                               degradation=degradation_from(config.data))
-        writer = tf.summary.create_file_writer(workdir)
-        if start == 0:
-            from tensorboard.plugins.hparams import api as hp
-
-            with writer.as_default():
-                hp.hparams(_hparams(config))
-        reference = run.source.examples(1000) if run.source.kind == "points" else None
-        callbacks = [
-            cb.NonFiniteGuard(),
-            cb.ProgressBar(steps, start, config.train.steps_per_execution),
-            cb.ScalarLogger(writer, config.train.log_every),
-            cb.SampleGrid(writer, config.train.image_every, run.source.kind, config.export.grid_size, reference),
-            *eval_callbacks(config, writer, run.source),
-            *model.training_callbacks(writer=writer, source=run.source, config=config),
-            cb.Checkpointer(run.manager, config.train.checkpoint_every, steps),
-        ]
-        history = model.fit(
-            dataset,
-            epochs=steps // loop,
-            initial_epoch=start // loop,
-            steps_per_epoch=loop,
-            callbacks=callbacks,
-            verbose=0,
-        )
-        logs = {k: float(v[-1]) for k, v in history.history.items()}
-        writer.close()
-    else:
+    rollbacks = 0
+    if start >= steps:
         logging.info("run in %s is already at step %d of %d", workdir, start, steps)
+    while start < steps:
+        guard = cb.NonFiniteGuard(rollback=_rollback_fn(run) if config.train.on_nan == "rollback" else None)
+        logs = _fit(run, start, guard)
+        start = int(model.step.numpy())
+        if not guard.rolled_back:
+            break
+        rollbacks += 1
+        if rollbacks > config.train.max_rollbacks:
+            raise TrainingError(
+                f"still non-finite after {config.train.max_rollbacks} rollbacks (train.max_rollbacks); "
+                f"stopped at step {start} with the last good checkpoint kept. Lower the learning rates or add a penalty"
+            )
+    # Every worker exports (saving may run collectives); non-chief workers into their private directory.
     paths = export.save(model, run.source, os.path.join(workdir, "export")) if config.export.enabled else {}
-    return {"step": int(model.step.numpy()), "logs": logs, "exports": paths, "workdir": workdir}
+    fingerprint = weights_fingerprint(model)
+    logging.info("final step %d, weights fingerprint %s", int(model.step.numpy()), fingerprint)
+    if not run.is_chief:
+        shutil.rmtree(workdir, ignore_errors=True)
+        paths = {}
+    return {"step": int(model.step.numpy()), "logs": logs, "exports": paths, "workdir": workdir,
+            "fingerprint": fingerprint}
+
+
+def weights_fingerprint(model: keras.Model) -> str:
+    """A short SHA-256 of every checkpointed network weight: equal on all workers of a synchronous run."""
+    digest = hashlib.sha256()
+    for name, item in sorted(model.checkpoint_items().items()):
+        if isinstance(item, keras.Model):
+            for weight in item.weights:
+                digest.update(name.encode())
+                digest.update(np.ascontiguousarray(keras.ops.convert_to_numpy(weight)).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def _fit(run: Run, start: int, guard: cb.NonFiniteGuard) -> dict[str, float]:
+    """One ``model.fit`` from step ``start`` to ``config.train.steps`` (or until ``guard`` rolls back)."""
+    config, model, workdir = run.config, run.model, run.workdir
+    steps, loop = config.train.steps, loop_length(config)
+    batch = config.data.batch_size * config.train.d_steps
+    dataset = make_dataset(run.source, batch, seed=config.train.seed, start_step=start,
+                           degradation=degradation_from(config.data), d_steps=config.train.d_steps,
+                           replicas=run.strategy.num_replicas_in_sync)
+    writer = tf.summary.create_file_writer(workdir)
+    if start == 0:
+        from tensorboard.plugins.hparams import api as hp
+
+        with writer.as_default():
+            hp.hparams(_hparams(config))
+    reference = run.source.examples(1000) if run.source.kind == "points" else None
+    callbacks = [
+        guard,
+        cb.ProgressBar(steps, start, config.train.steps_per_execution),
+        cb.ScalarLogger(writer, config.train.log_every),
+        cb.SampleGrid(writer, config.train.image_every, run.source.kind, config.export.grid_size, reference),
+        *eval_callbacks(config, writer, run.source),
+        *model.training_callbacks(writer=writer, source=run.source, config=config),
+        cb.Checkpointer(run.manager, config.train.checkpoint_every, steps),
+    ]
+    history = model.fit(dataset, epochs=steps // loop, initial_epoch=start // loop, steps_per_epoch=loop,
+                        callbacks=callbacks, verbose=0)
+    writer.close()
+    return {k: float(v[-1]) for k, v in history.history.items()}
+
+
+def _rollback_fn(run: Run) -> Any:
+    """``on_nan=rollback``: restores the latest checkpoint and multiplies every optimizer's learning rate."""
+    factor = float(run.config.train.nan_lr_factor)
+
+    def rollback(step: int, term: str) -> None:
+        latest = tf.train.latest_checkpoint(run.restore_dir)
+        if latest is None:
+            raise TrainingError(f"non-finite {term} at step {step} before the first checkpoint: nothing to roll back "
+                                "to; lower the learning rates or checkpoint earlier (train.checkpoint_every)")
+        tf.train.Checkpoint(**run.model.checkpoint_items()).restore(latest).assert_existing_objects_matched()
+        optimizers = {id(o): o for o in run.model.checkpoint_items().values()
+                      if isinstance(o, keras.optimizers.Optimizer)}
+        for optimizer in optimizers.values():
+            optimizer.learning_rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate)) * factor
+        logging.warning("non-finite %s at step %d: rolled back to %s and scaled the learning rates by %g",
+                        term, step, latest, factor)
+
+    return rollback
 
 
 def load_run(workdir: str) -> Run:

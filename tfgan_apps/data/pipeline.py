@@ -6,6 +6,11 @@ with a fresh stateless permutation per epoch and generative sources draw with
 stateless seeds derived from the element position. A run resumed at step ``s``
 therefore starts the pipeline at ``start_step=s`` and sees exactly the batches an
 uninterrupted run would have seen.
+
+A model with ``d_steps`` > 1 receives ``d_steps`` slices in one batch and splits
+its replica's rows into ``d_steps`` parts; with ``replicas`` > 1 the rows are
+reordered replica-major (``replica_major``) so that discriminator update i sees
+the same global rows on any number of replicas.
 """
 
 from __future__ import annotations
@@ -46,6 +51,26 @@ def _epoch_indices(size: int, seed: int, first_epoch: tf.Tensor) -> tf.data.Data
     return tf.data.Dataset.range(first_epoch, _FOREVER).flat_map(permutation)
 
 
+def replica_major(batch: dict[str, tf.Tensor], d_steps: int, replicas: int) -> dict[str, tf.Tensor]:
+    """Reorders a global batch of ``d_steps`` slices from slice-major to replica-major.
+
+    ``tf.distribute`` hands replica r the r-th contiguous block of a batch, and a
+    model splits that block into ``d_steps`` parts. Rows laid out as
+    [replica, slice, row] make part i of every replica together equal slice i
+    of the single-device batch, so runs on R replicas see the same data per update.
+    """
+    if d_steps == 1 or replicas == 1:
+        return batch
+
+    def reorder(t: tf.Tensor) -> tf.Tensor:
+        shape = tf.shape(t)
+        blocks = tf.reshape(t, tf.concat([[d_steps, replicas, -1], shape[1:]], 0))
+        perm = [1, 0, *range(2, len(t.shape) + 2)]
+        return tf.reshape(tf.transpose(blocks, perm), shape)
+
+    return {name: reorder(t) for name, t in batch.items()}
+
+
 def make_dataset(
     source: Source,
     batch_size: int,
@@ -53,6 +78,8 @@ def make_dataset(
     start_step: int = 0,
     shuffle: bool = True,
     degradation: Callable[[tf.Tensor, tf.Tensor], tf.Tensor] | None = None,
+    d_steps: int = 1,
+    replicas: int = 1,
 ) -> tf.data.Dataset:
     """Endless batches of ``batch_size`` (the *global* batch) starting at step ``start_step``.
 
@@ -65,9 +92,15 @@ def make_dataset(
       degradation: optional ``(images, seed) -> degraded`` (see ``data.degradations``);
         when given, each batch also holds ``"input"``: the degraded ``"x"``, seeded
         per batch so resumed runs degrade identically (restoration applications).
+      d_steps, replicas: slices per batch and replicas in sync (see ``replica_major``).
     """
     if batch_size <= 0:
         raise ConfigError(f"batch size must be positive, got {batch_size}")
+    if batch_size % (d_steps * replicas):
+        raise ConfigError(
+            f"batch size {batch_size} is not divisible by d_steps × replicas = {d_steps} × {replicas}; "
+            "pick a data.batch_size that the number of replicas divides"
+        )
     first = int(start_step) * int(batch_size)
     positions = tf.data.Dataset.range(first, _FOREVER)
     if source.size:
@@ -86,7 +119,7 @@ def make_dataset(
         batch = source.load(pos, tf.cast(idx, tf.int32), batch_seed)
         if degradation is not None and "input" not in batch:
             batch["input"] = degradation(batch["x"], batch_seed + tf.constant([1, 0], tf.int64))
-        return batch
+        return replica_major(batch, d_steps, replicas)
 
     ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     options = tf.data.Options()

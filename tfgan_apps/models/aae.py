@@ -37,9 +37,10 @@ import tensorflow as tf
 from tfgan_apps import losses, visualize
 from tfgan_apps.callbacks import current_step
 from tfgan_apps.data.toy import ring_centers
+from tfgan_apps.distribute import replica_draw
 from tfgan_apps.errors import ConfigError
 from tfgan_apps.export import GeneratorExport
-from tfgan_apps.models.base import GAN, replica_info
+from tfgan_apps.models.base import G_SALT, GAN
 from tfgan_apps.models.conditional import refuse_stabilizers
 from tfgan_apps.nets import build_network
 from tfgan_apps.registry import DISCRIMINATORS, ENCODERS, GENERATORS, MODELS
@@ -235,11 +236,9 @@ class AdversarialAutoencoder(GAN):
     # ------------------------------------------------------------------ sampling
     def sample_prior(self, batch_size: tf.Tensor, salt: int) -> tf.Tensor:
         """Prior draws for this replica's slice of one global draw (like ``sample_latent``)."""
-        replica_id, replicas = replica_info()
-        z = sample_prior(self.prior, batch_size * replicas, self.latent_dim, self.step_seed(salt),
-                         self.prior_radius, self.prior_std)
-        start = tf.cast(replica_id, tf.int32) * batch_size
-        return z[start : start + batch_size]
+        seed = self.step_seed(salt)
+        return replica_draw(lambda n: sample_prior(self.prior, n, self.latent_dim, seed, self.prior_radius,
+                                                   self.prior_std), batch_size)
 
     def generate_codes(self, n: int, seed: int = 0) -> tf.Tensor:
         """``n`` seeded prior samples [n, latent_dim]."""
@@ -303,6 +302,6 @@ class AdversarialAutoencoder(GAN):
         real = data["x"]
         logs = self.reconstruction_step(real)
         logs.update(self.discriminator_step(real, salt=0))
-        logs.update(self.encoder_adversarial_step(real, salt=63))
+        logs.update(self.encoder_adversarial_step(real, salt=G_SALT))
         logs["g_loss"] = logs["recon"] + logs["g_adv"]
         return self.update_trackers(logs)

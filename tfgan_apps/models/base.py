@@ -29,19 +29,25 @@ import keras
 import tensorflow as tf
 
 from tfgan_apps import losses
+from tfgan_apps.distribute import is_multi_worker, replica_draw, replica_info
 from tfgan_apps.errors import ConfigError
 from tfgan_apps.nets import build_network
 from tfgan_apps.registry import DISCRIMINATORS, GENERATORS, MODELS, PENALTIES
 from tfgan_apps.stabilizers import Stabilizers, packed_shape, packing_factor
 from tfgan_apps.stabilizers import settings as stabilizer_settings
 
+# Call-site salts of the stateless seeds (``step_seed``): discriminator update i owns
+# [D_SALT_STRIDE·i, D_SALT_STRIDE·(i + 1)) (its z, penalties at +1.., real/fake streams at +32/+33),
+# the generator update owns the top of the field [G_SALT − 1, 2**SALT_BITS).
+SALT_BITS = 16
+D_SALT_STRIDE = 128
+G_SALT = 2**SALT_BITS - 64
+MAX_D_STEPS = (G_SALT - 1) // D_SALT_STRIDE
 
-def replica_info() -> tuple[Any, int]:
-    """(replica id, number of replicas in sync) of the current replica context."""
-    ctx = tf.distribute.get_replica_context()
-    if ctx is None:  # cross-replica context: behave as a single replica
-        return 0, 1
-    return ctx.replica_id_in_sync_group, ctx.num_replicas_in_sync
+
+def d_salt(i: int) -> int:
+    """The salt of discriminator update ``i`` within a training step."""
+    return D_SALT_STRIDE * i
 
 
 @MODELS.register("gan")
@@ -75,8 +81,8 @@ class GAN(keras.Model):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if d_steps < 1:
-            raise ConfigError(f"train.d_steps must be ≥ 1, got {d_steps}")
+        if not 1 <= d_steps <= MAX_D_STEPS:
+            raise ConfigError(f"train.d_steps must be in [1, {MAX_D_STEPS}], got {d_steps}")
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = int(latent_dim)
@@ -141,6 +147,11 @@ class GAN(keras.Model):
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
 
+    def _maybe_symbolic_build(self, iterator: Any = None, data_batch: Any = None) -> None:
+        """Skips Keras' pre-``fit`` symbolic build: the networks are built in ``__init__`` and the
+        optimizers in ``compile``, and under ``MultiWorkerMirroredStrategy`` Keras 3 (≤ 3.15) builds by
+        all-reducing the first batch, which fails for dict batches."""
+
     def call(self, z: tf.Tensor, training: bool = False) -> tf.Tensor:
         """The generator's forward pass."""
         return self.generator(z, training=training)
@@ -194,30 +205,38 @@ class GAN(keras.Model):
 
         Values are per-replica sums divided by the global batch; multiplying by the
         replica count makes the trackers' cross-replica average the global mean.
+
+        Under multi-worker training the results are returned with shape [1]: Keras 3
+        (≤ 3.15) averages ``train_step`` outputs across workers with a reduction along
+        axis 0, which fails on scalars; the averaged logs are scalars again.
         """
         _, replicas = replica_info()
         for name, value in values.items():
             if name in self.trackers:
                 self.trackers[name].update_state(tf.cast(value, tf.float32) * replicas)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        results = {name: tracker.result() for name, tracker in self.trackers.items()}
+        if is_multi_worker(self.distribute_strategy):
+            results = {name: tf.reshape(value, [1]) for name, value in results.items()}
+        return results
 
     # ------------------------------------------------------------------ randomness
     def step_seed(self, salt: int) -> tf.Tensor:
-        """A stateless seed unique to (model seed, training step, call site ``salt`` < 64)."""
+        """A stateless seed unique to (model seed, training step, call site ``0 ≤ salt < 2**SALT_BITS``)."""
+        if not 0 <= salt < 2**SALT_BITS:
+            raise ValueError(f"salt {salt} outside [0, {2**SALT_BITS})")
         step = tf.cast(self.step, tf.int64)
-        return tf.stack([tf.constant(self.seed, tf.int64), step * 64 + salt])
+        return tf.stack([tf.constant(self.seed, tf.int64), step * 2**SALT_BITS + salt])
 
     def replica_seed(self, salt: int) -> tf.Tensor:
-        """Like ``step_seed`` but different on every replica (for per-example draws)."""
+        """Like ``step_seed`` but different on every replica (for draws that need not match a
+        single-device run, e.g. augmentation; use ``replica_draw`` when they must)."""
         replica_id, _ = replica_info()
-        return self.step_seed(salt) + tf.stack([tf.constant(0, tf.int64), tf.cast(replica_id, tf.int64) * 2**40])
+        return self.step_seed(salt) + tf.stack([tf.constant(0, tf.int64), tf.cast(replica_id, tf.int64) * 2**52])
 
     def sample_latent(self, batch_size: tf.Tensor, salt: int) -> tf.Tensor:
         """z ~ N(0, I) for this replica's ``batch_size`` examples, sliced from one global draw."""
-        replica_id, replicas = replica_info()
-        z = tf.random.stateless_normal([batch_size * replicas, self.latent_dim], seed=self.step_seed(salt))
-        start = tf.cast(replica_id, tf.int32) * batch_size
-        return z[start : start + batch_size]
+        seed = self.step_seed(salt)
+        return replica_draw(lambda n: tf.random.stateless_normal([n, self.latent_dim], seed=seed), batch_size)
 
     def generate(self, n_or_z: int | tf.Tensor, seed: int = 0, training: bool = False) -> tf.Tensor:
         """Samples from ``inference_generator`` (the EMA copy when on): ``n`` samples (seeded) or the
@@ -266,7 +285,8 @@ class GAN(keras.Model):
                 # differentiable augmentation, as in the DiffAugment StyleGAN2 code.
                 return self.discriminate(x, salt=salt + 32)
 
-            value = penalty.loss(d_fn, real, fake, self.replica_seed(salt + 1 + i))
+            # A seed shared by the replicas: penalties draw for the global batch and keep their slice.
+            value = penalty.loss(d_fn, real, fake, self.step_seed(salt + 1 + i))
             terms[name] = self.penalty_weights[name] * self.global_mean(value)
         return terms
 
@@ -333,7 +353,7 @@ class GAN(keras.Model):
         real = data["x"]
         logs: dict[str, tf.Tensor] = {}
         for i, chunk in enumerate(tf.split(real, self.d_steps) if self.d_steps > 1 else [real]):
-            logs.update(self.discriminator_step(chunk, salt=8 * i))
+            logs.update(self.discriminator_step(chunk, salt=d_salt(i)))
         batch_size = tf.shape(real)[0] // self.d_steps
-        logs.update(self.generator_step(batch_size, salt=63))
+        logs.update(self.generator_step(batch_size, salt=G_SALT))
         return self.update_trackers(logs)

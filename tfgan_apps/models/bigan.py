@@ -39,7 +39,7 @@ import tensorflow as tf
 
 from tfgan_apps import losses
 from tfgan_apps.errors import ConfigError
-from tfgan_apps.models.base import GAN
+from tfgan_apps.models.base import G_SALT, GAN, d_salt
 from tfgan_apps.nets import build_network
 from tfgan_apps.registry import DISCRIMINATORS, ENCODERS, GENERATORS, MODELS
 
@@ -214,6 +214,6 @@ class BiGAN(GAN):
         chunks = tf.split(real, self.d_steps) if self.d_steps > 1 else [real]
         logs: dict[str, tf.Tensor] = {}
         for i, chunk in enumerate(chunks):
-            logs.update(self.discriminator_step(chunk, salt=8 * i))
-        logs.update(self.generator_encoder_step(chunks[-1], salt=63))
+            logs.update(self.discriminator_step(chunk, salt=d_salt(i)))
+        logs.update(self.generator_encoder_step(chunks[-1], salt=G_SALT))
         return self.update_trackers(logs)

@@ -29,9 +29,10 @@ import keras
 import tensorflow as tf
 
 from tfgan_apps import losses
+from tfgan_apps.distribute import replica_draw
 from tfgan_apps.errors import ConfigError
 from tfgan_apps.export import images_to_uint8
-from tfgan_apps.models.base import GAN, replica_info
+from tfgan_apps.models.base import G_SALT, GAN, d_salt
 from tfgan_apps.nets import build_network
 from tfgan_apps.nets.conditional import (
     auxiliary_classifier_discriminator,
@@ -149,11 +150,9 @@ class ConditionalGAN(GAN):
     # ------------------------------------------------------------------ sampling
     def sample_labels(self, batch_size: tf.Tensor, salt: int) -> tf.Tensor:
         """Labels uniform over the K classes for this replica's slice of one global draw (like ``sample_latent``)."""
-        replica_id, replicas = replica_info()
-        labels = tf.random.stateless_uniform([batch_size * replicas], seed=self.step_seed(salt),
-                                             minval=0, maxval=self.num_classes, dtype=tf.int32)
-        start = tf.cast(replica_id, tf.int32) * batch_size
-        return labels[start : start + batch_size]
+        seed = self.step_seed(salt)
+        return replica_draw(lambda n: tf.random.stateless_uniform(
+            [n], seed=seed, minval=0, maxval=self.num_classes, dtype=tf.int32), batch_size)
 
     def call(self, inputs: Any, training: bool = False) -> tf.Tensor:
         """The generator's forward pass on ``[z, labels]``."""
@@ -253,8 +252,8 @@ class ConditionalGAN(GAN):
         pairs = zip(tf.split(real, self.d_steps), tf.split(labels, self.d_steps)) if self.d_steps > 1 else [
             (real, labels)]
         for i, (x, y) in enumerate(pairs):
-            logs.update(self.discriminator_step(x, salt=8 * i, labels=y))
-        logs.update(self.generator_step(tf.shape(real)[0] // self.d_steps, salt=61))
+            logs.update(self.discriminator_step(x, salt=d_salt(i), labels=y))
+        logs.update(self.generator_step(tf.shape(real)[0] // self.d_steps, salt=G_SALT))
         return self.update_trackers(logs)
 
 

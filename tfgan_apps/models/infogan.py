@@ -30,9 +30,10 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_apps import losses, visualize
+from tfgan_apps.distribute import replica_draw
 from tfgan_apps.errors import ConfigError
 from tfgan_apps.export import GeneratorExport
-from tfgan_apps.models.base import GAN, replica_info
+from tfgan_apps.models.base import GAN
 from tfgan_apps.nets.heads import with_head
 from tfgan_apps.registry import MODELS
 
@@ -126,11 +127,8 @@ class InfoGAN(GAN):
 
         Seeds are folded from ``step_seed(salt)`` so they are independent of the z drawn with the same salt.
         """
-        replica_id, replicas = replica_info()
         seed = self.step_seed(salt)
-        return slice_replica(
-            draw_codes(batch_size * replicas, self.categories, self.continuous, seed), replica_id, batch_size
-        )
+        return replica_draw(lambda n: draw_codes(n, self.categories, self.continuous, seed), batch_size)
 
     def generator_input(self, z: tf.Tensor, categorical: tf.Tensor, continuous: tf.Tensor) -> tf.Tensor:
         """z ‖ one_hot(c_cat, K) ‖ c_cont."""
@@ -258,13 +256,6 @@ def draw_codes(n: Any, categories: int, continuous: int, seed: tf.Tensor) -> tup
         categorical = tf.zeros([n], tf.int32)
     continuous_codes = tf.random.stateless_uniform([n, continuous], seed=fold(seed, 2), minval=-1.0, maxval=1.0)
     return categorical, continuous_codes
-
-
-def slice_replica(codes: tuple[tf.Tensor, tf.Tensor], replica_id: Any,
-                  batch_size: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-    """This replica's rows of globally drawn codes (as ``GAN.sample_latent`` slices z)."""
-    start = tf.cast(replica_id, tf.int32) * batch_size
-    return tuple(c[start : start + batch_size] for c in codes)  # type: ignore[return-value]
 
 
 class InfoGANExport(tf.Module):

@@ -46,7 +46,7 @@ from absl import logging
 from tfgan_apps.callbacks import current_step
 from tfgan_apps.data.labelled import IndexedSource
 from tfgan_apps.errors import ConfigError
-from tfgan_apps.models.base import GAN, replica_info
+from tfgan_apps.models.base import G_SALT, GAN, d_salt, replica_info
 from tfgan_apps.models.conditional import classification_loss, correct, refuse_stabilizers
 from tfgan_apps.nets.conditional import classifier_discriminator
 from tfgan_apps.registry import MODELS
@@ -236,6 +236,6 @@ class SemiSupervisedGAN(GAN):
         chunks = list(zip(*(tf.split(p, self.d_steps) for p in parts))) if self.d_steps > 1 else [parts]
         logs: dict[str, tf.Tensor] = {}
         for i, (x, y, index) in enumerate(chunks):
-            logs.update(self.discriminator_step(x, salt=8 * i, labels=y, index=index))
-        logs.update(self.generator_step(chunks[-1][0], salt=63))
+            logs.update(self.discriminator_step(x, salt=d_salt(i), labels=y, index=index))
+        logs.update(self.generator_step(chunks[-1][0], salt=G_SALT))
         return self.update_trackers(logs)
