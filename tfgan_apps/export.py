@@ -13,6 +13,7 @@ crash during export never leaves a half-written SavedModel where a good one was.
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 from typing import Any
@@ -59,13 +60,32 @@ class GeneratorExport(tf.Module):
         return {"serving_default": self.serve.get_concrete_function(), "sample": self.sample.get_concrete_function()}
 
 
+def recover_export(export_dir: str) -> None:
+    """Puts back the previous export if a save was killed between its two renames, and removes the
+    half-written temporary directories of killed saves."""
+    for leftover in sorted(glob.glob(f"{glob.escape(export_dir)}.old-*")):
+        if not os.path.exists(export_dir):
+            os.replace(leftover, export_dir)
+            logging.warning("recovered the previous export %s from an interrupted save", export_dir)
+        else:
+            shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in glob.glob(f"{glob.escape(export_dir)}.tmp-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
 def save_module(module: tf.Module, signatures: dict[str, Any], export_dir: str) -> str:
-    """Saves ``module`` as a SavedModel at ``export_dir`` atomically (temp dir, then rename)."""
+    """Saves ``module`` as a SavedModel at ``export_dir`` atomically.
+
+    The new SavedModel is written to a temporary directory and renamed into
+    place; a kill at any point leaves the previous export readable (at worst
+    under ``<export_dir>.old-<pid>`` for the instant between the two renames,
+    from where the next save puts it back, see ``recover_export``).
+    """
     parent = os.path.dirname(os.path.abspath(export_dir))
     os.makedirs(parent, exist_ok=True)
+    recover_export(export_dir)
     tmp = f"{export_dir}.tmp-{os.getpid()}"
     old = f"{export_dir}.old-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
     tf.saved_model.save(module, tmp, signatures=signatures)
     if os.path.exists(export_dir):
         os.replace(export_dir, old)

@@ -1,0 +1,58 @@
+"""An interrupted SavedModel export never leaves the previous export unreadable."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import tensorflow as tf
+
+from tfgan_apps import export
+
+
+class Constant(tf.Module):
+    """A one-signature module returning a constant, to tell exports apart."""
+
+    def __init__(self, value: float) -> None:
+        super().__init__()
+        self.value = tf.Variable(value)
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+    def serve(self, x: tf.Tensor) -> dict[str, tf.Tensor]:
+        return {"y": x * 0 + self.value}
+
+
+def served(path: str) -> float:
+    return float(tf.saved_model.load(path).signatures["serving_default"](x=tf.zeros([1]))["y"][0])
+
+
+def save(value: float, path: str) -> None:
+    module = Constant(value)
+    export.save_module(module, {"serving_default": module.serve}, path)
+
+
+def test_crash_while_writing_keeps_previous_export_and_next_save_cleans_up(tmp_path, monkeypatch):
+    path = str(tmp_path / "export" / "generator")
+    save(1.0, path)
+    real_save = tf.saved_model.save
+
+    def crash(module, directory, signatures=None):
+        real_save(module, directory, signatures=signatures)  # fully written temp dir, then the process "dies"
+        raise KeyboardInterrupt("killed")
+
+    monkeypatch.setattr(tf.saved_model, "save", crash)
+    with pytest.raises(KeyboardInterrupt):
+        save(2.0, path)
+    assert served(path) == 1.0
+    assert any(".tmp-" in name for name in os.listdir(tmp_path / "export"))
+    monkeypatch.setattr(tf.saved_model, "save", real_save)
+    save(3.0, path)
+    assert served(path) == 3.0 and os.listdir(tmp_path / "export") == ["generator"]
+
+
+def test_kill_between_the_two_renames_is_recovered(tmp_path):
+    path = str(tmp_path / "generator")
+    save(1.0, path)
+    os.replace(path, f"{path}.old-4242")  # the state after the first rename of a killed save
+    export.recover_export(path)
+    assert served(path) == 1.0 and sorted(os.listdir(tmp_path)) == ["generator"]
