@@ -25,6 +25,8 @@ setup(
     ],
     extras_require={
         "test": ["pytest>=7", "ruff>=0.4"],
+        # benchmarks/train_speed.py's PyTorch rows (CPU build); never needed by the package or its tests.
+        "bench": ["torch==2.13.0"],
     },
     entry_points={
         "console_scripts": [

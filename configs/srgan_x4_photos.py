@@ -2,7 +2,8 @@
 
     tfgan-train --config=configs/srgan_x4_photos.py [--config.model.pretrain_steps=4000 --config.train.steps=6000]
 
-Steps < ``model.pretrain_steps`` train the SRResNet G with L1 only (the
+G as in ``sr_x4_photos.py`` (residual blocks at LR, sub-pixel output conv,
+bicubic skip). Steps < ``model.pretrain_steps`` train G with L1 only (the
 PSNR-oriented model, exported as ``export/restorer_psnr``); afterwards G and
 the SRGAN discriminator (on HR images only, as in SRGAN/ESRGAN) are trained with
 ESRGAN's relativistic average loss (``relativistic_average``):
@@ -12,50 +13,25 @@ to use the VGG term; without local VGG weights D feature matching replaces it).
 The GAN G is ``export/restorer``.
 """
 
-import ml_collections
-
-from tfgan_apps.config import base_config
+from tfgan_apps.config import restoration_config
 
 
 def get_config():
-    """SRResNet ×4 (width 32, 6 blocks) + SRGAN D (width 16), 64 px HR crops, batch 16."""
-    config = base_config()
-    config.name = "srgan_x4_photos"
-    config.model.name = "pix2pix"
-    config.model.generator = ml_collections.ConfigDict(
-        {"type": "srresnet", "scale": 4, "width": 32, "n_blocks": 6, "skip": "bilinear"}
-    )
-    config.model.discriminator = ml_collections.ConfigDict(
-        {"type": "srgan", "width": 16, "depth": 4, "norm": "batch"}
+    """×4 G (width 48, 6 blocks at LR) + SRGAN D (width 16), 64 px HR crops, batch 8, Adam 5e-4 / 1e-4."""
+    config = restoration_config(
+        "srgan_x4_photos",
+        degradation={"type": "downsample", "scale": 4},
+        generator={"type": "srresnet", "scale": 4, "width": 48, "n_blocks": 6, "skip": "bicubic",
+                   "upsampler": "direct"},
+        discriminator={"type": "srgan", "width": 16, "depth": 4, "norm": "batch"},
     )
     config.model.loss = "relativistic_average"
     config.model.content_weight = 1.0
     config.model.adversarial_weight = 0.01
-    config.model.ssim_weight = 0.0
-    config.model.ssim_type = "ssim"
     config.model.perceptual_weight = 1.0
-    config.model.vgg_weights = ""
-    config.model.adaptive_adversarial = False
     config.model.pretrain_steps = 4000
-
-    config.data.source = "photos"
-    config.data.channels = 3
-    config.data.image_size = 64
     config.data.scale = 4
-    config.data.batch_size = 16
-    config.data.photos = ("astronaut", "rocket", "immunohistochemistry", "camera", "brick", "grass", "gravel",
-                          "coins", "clock", "moon")
-    config.data.eval_photos = ("chelsea", "coffee")
-    config.data.eval_crop = 192
-    config.data.eval_seed = 2024
-    config.data.degradation = ml_collections.ConfigDict({"type": "downsample", "scale": 4})
-
     config.train.steps = 6000
-    config.train.g_lr = 1e-4
+    config.train.g_lr = 5e-4
     config.train.d_lr = 1e-4
-    config.train.beta_1 = 0.9
-    config.train.log_every = 100
-    config.train.image_every = 500
-    config.train.eval_every = 500
-    config.train.checkpoint_every = 500
     return config

@@ -207,3 +207,39 @@ def test_vgg_perceptual_loss_needs_a_local_weights_file(tmp_path):
     config = recipe("srgan_x4_photos", model__vgg_weights="/no/such/vgg19_notop.h5")
     with pytest.raises(ConfigError, match="does not exist; give a local VGG19 weights file"):
         trainer.build_run(config, str(tmp_path))
+
+
+def _checkpoint_tensors(workdir: str) -> dict[str, np.ndarray]:
+    """Every variable of a run's latest checkpoint (G, D, PSNR snapshot, optimizer slots and counters)."""
+    reader = tf.train.load_checkpoint(os.path.join(workdir, "checkpoints"))
+    names = [n for n in reader.get_variable_to_shape_map() if "save_counter" not in n and "OBJECT_GRAPH" not in n]
+    return {n: reader.get_tensor(n) for n in names}
+
+
+def _tiny_srgan(steps: int):
+    """SRGAN ×4, 2 L1 pretraining steps then the relativistic GAN: 1-block width-8 G, 2-stage D, 16 px HR crops."""
+    config = recipe("srgan_x4_photos", model__pretrain_steps=2, train__steps=steps, train__eval_every=0,
+                    export__enabled=False)
+    config.model.generator.n_blocks, config.model.discriminator.depth = 1, 2
+    config.data.batch_size = 4
+    config.train.log_every = config.train.checkpoint_every = 1
+    config.train.image_every = 1000  # no pictures
+    return config
+
+
+def test_resume_across_the_pretraining_boundary_is_exact(tmp_path):
+    """Interrupted during L1 pretraining (checkpoint at step 1 of 2), resumed by a new build_run into the GAN
+    phase: G, D, the PSNR snapshot, Adam slots and step counters equal those of an uninterrupted run."""
+    reference, resumed = str(tmp_path / "reference"), str(tmp_path / "resumed")
+    final = 4
+    assert trainer.train(_tiny_srgan(final), reference)["step"] == final
+    assert trainer.train(_tiny_srgan(1), resumed)["step"] == 1
+    assert trainer.train(_tiny_srgan(final), resumed)["step"] == final  # restores ckpt-1 in a fresh build_run
+    ref, got = _checkpoint_tensors(reference), _checkpoint_tensors(resumed)
+    assert ref.keys() == got.keys()
+    # Keras checkpoints G's variables once, under g_optimizer/_trainable_variables.
+    assert {n.split("/")[0] for n in ref} == {"g_optimizer", "d_optimizer", "discriminator", "psnr_generator"}
+    for name in ref:
+        np.testing.assert_allclose(got[name], ref[name], rtol=1e-6, atol=1e-6, err_msg=name)
+    iterations = [got[f"{opt}/_iterations/.ATTRIBUTES/VARIABLE_VALUE"] for opt in ("g_optimizer", "d_optimizer")]
+    assert iterations == [final, final - 2]  # D is updated only after the 2 pretraining steps

@@ -11,7 +11,7 @@ from tfgan_apps.errors import ConfigError
 from tfgan_apps.nets import build_network
 from tfgan_apps.nets.patchgan import patchgan, patchgan_receptive_field
 from tfgan_apps.nets.residual import residual_denoiser
-from tfgan_apps.nets.srresnet import srgan_discriminator, srresnet
+from tfgan_apps.nets.srresnet import BicubicUpsample, srgan_discriminator, srresnet
 from tfgan_apps.nets.unet import unet
 from tfgan_apps.registry import DISCRIMINATORS, GENERATORS
 
@@ -146,3 +146,37 @@ def test_generators_trace_with_unknown_spatial_size():
             lambda x, m=model: m(x, training=False), input_signature=[spec]
         )
         assert fn(_x(8, 12, batch=1)).shape == (1, 8 * scale, 12 * scale, 3)
+
+
+@pytest.mark.parametrize("scale", [2, 3, 4])
+def test_bicubic_skip_is_tf_bicubic_inside_and_compiles_with_xla(scale):
+    """The untrained SRResNet with the bicubic skip (zero last conv) is bicubic upsampling; XLA gives the same."""
+    model = srresnet(DYNAMIC, scale=scale, width=4, n_blocks=1, skip="bicubic")
+    x = _x(10, 7, seed=3)
+    expected = tf.image.resize(x, (10 * scale, 7 * scale), method="bicubic").numpy()
+    inside = (slice(None), slice(2 * scale, -2 * scale), slice(2 * scale, -2 * scale))  # TF clamps, we reflect
+    tolerance = 1e-5 if scale != 3 else 2e-3  # TF's bicubic quantises its weight table (1024 entries)
+    for out in (model(x, training=False), tf.function(lambda t: model(t, training=False), jit_compile=True)(x)):
+        np.testing.assert_allclose(out.numpy()[inside], expected[inside], atol=tolerance)
+    # At the border it reflects the image: a constant image stays constant, whatever its size.
+    for h, w in ((5, 6), (1, 2)):
+        np.testing.assert_allclose(BicubicUpsample(scale)(tf.fill([1, h, w, 3], 0.3)).numpy(), 0.3, atol=1e-6)
+
+
+def test_residual_unet_starts_as_the_identity():
+    model = unet(DYNAMIC, width=4, depth=2, residual=True)
+    x = _x(8, 12) * 1.5  # unbounded: no tanh
+    np.testing.assert_array_equal(model(x, training=False).numpy(), x.numpy())
+    with pytest.raises(ConfigError, match="residual unet needs out_channels"):
+        unet(DYNAMIC, out_channels=1, residual=True)
+
+
+def test_direct_upsampler_runs_every_conv_at_low_resolution():
+    model = srresnet(DYNAMIC, scale=4, width=4, n_blocks=1, skip="bicubic", upsampler="direct")
+    assert model(_x(5, 7)).shape == (2, 20, 28, 3)
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert [c.name for c in convs][-1] == "conv_last" and convs[-1].filters == 3 * 16
+    assert all(c.output.shape[1] is None for c in convs)  # any size
+    with pytest.raises(ConfigError, match="upsampler"):
+        srresnet(DYNAMIC, upsampler="nearest")
+

@@ -1,4 +1,5 @@
-"""Keras callbacks for a training run: progress bar, TensorBoard scalars and samples, NaN guard, checkpoints."""
+"""Keras callbacks for a training run: progress bar, TensorBoard scalars and samples, NaN guard, checkpoints,
+profiler traces."""
 
 from __future__ import annotations
 
@@ -169,3 +170,60 @@ class Checkpointer(keras.callbacks.Callback):
         if step % self.every == 0 or step >= self.final_step:
             path = self.manager.save(checkpoint_number=step)
             logging.info("saved checkpoint %s", path)
+
+
+def parse_profile_steps(spec: str | tuple[int, int] | None) -> tuple[int, int] | None:
+    """``"START,END"`` (or a pair) → (START, END) with 1 ≤ START ≤ END; None or "" → None."""
+    if spec is None or spec == "":
+        return None
+    try:
+        start, end = (int(v) for v in (spec.split(",") if isinstance(spec, str) else spec))
+    except (TypeError, ValueError):
+        raise TrainingError(f"--profile_steps must be START,END (two step numbers), got {spec!r}") from None
+    if not 1 <= start <= end:
+        raise TrainingError(f"--profile_steps needs 1 ≤ START ≤ END, got {start},{end}")
+    return start, end
+
+
+class Profiler(keras.callbacks.Callback):
+    """Records a TensorBoard profiler trace of training steps START..END (inclusive, 1-based step numbers).
+
+    Step s is the s-th generator update, the step of the TensorBoard scalars. The
+    trace starts before the execution that runs step START and stops after the one
+    that completes step END (with ``steps_per_execution`` > 1 the range widens to
+    whole executions), and lands in ``logdir/plugins/profile/<timestamp>/`` where
+    TensorBoard's Profile tab (``pip install tensorboard-plugin-profile``) reads it:
+    per-op device time, the trace viewer, and the input-pipeline analysis (how much
+    of each step waited for tf.data). Steps outside this run's range are ignored.
+    """
+
+    def __init__(self, logdir: str, start: int, end: int, steps_per_execution: int = 1) -> None:
+        super().__init__()
+        self.logdir, self.start, self.end = logdir, int(start), int(end)
+        self.stride = max(int(steps_per_execution), 1)
+        self._step = 0  # completed steps before the next execution
+        self._active = False
+
+    def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
+        self._step = current_step(self.model)
+
+    def on_train_batch_begin(self, batch: int, logs: Mapping[str, Any] | None = None) -> None:
+        first, last = self._step + 1, self._step + self.stride  # steps this execution runs
+        if not self._active and first <= self.end and last >= self.start:
+            tf.profiler.experimental.start(self.logdir)
+            self._active = True
+            logging.info("profiler: tracing steps %d..%d into %s", max(first, self.start), self.end, self.logdir)
+
+    def on_train_batch_end(self, batch: int, logs: Mapping[str, Any] | None = None) -> None:
+        self._step += self.stride
+        if self._active and self._step >= self.end:
+            self._stop()
+
+    def on_train_end(self, logs: Mapping[str, Any] | None = None) -> None:
+        if self._active:
+            self._stop()
+
+    def _stop(self) -> None:
+        tf.profiler.experimental.stop()
+        self._active = False
+        logging.info("profiler: trace written under %s/plugins/profile", self.logdir)

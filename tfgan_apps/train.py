@@ -2,6 +2,7 @@
 
     tfgan-train --config=configs/dcgan_digits.py [--config.train.steps=200] [--workdir=DIR]
                 [--strategy=mirrored] [--seed=1] [--mixed_precision=mixed_bfloat16]
+                [--profile_steps=10,15]
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ _STRATEGY = flags.DEFINE_enum(
     "tf.distribute strategy (overrides config.train.strategy).",
 )
 _SEED = flags.DEFINE_integer("seed", None, "Random seed (overrides config.train.seed).")
+_PROFILE = flags.DEFINE_string(
+    "profile_steps", None,
+    "START,END: write a TensorBoard profiler trace of training steps START..END (1-based, inclusive) "
+    "under <workdir>/plugins/profile (view with tensorboard-plugin-profile), e.g. --profile_steps=10,15.",
+)
 _PRECISION = flags.DEFINE_enum(
     "mixed_precision", None, ["float32", "mixed_float16", "mixed_bfloat16"],
     "Keras dtype policy (overrides config.train.mixed_precision).",
@@ -51,7 +57,7 @@ def main(argv: list[str]) -> None:
         if _PRECISION.value:
             config.train.mixed_precision = _PRECISION.value
     workdir = _WORKDIR.value or default_workdir(config_flags.get_config_filename(flags.FLAGS["config"]), config.name)
-    result = trainer.train(config, workdir)
+    result = trainer.train(config, workdir, profile_steps=_PROFILE.value)
     logging.info("finished at step %d in %s; exports: %s", result["step"], result["workdir"], result["exports"])
 
 

@@ -159,8 +159,14 @@ def _hparams(config: ml_collections.ConfigDict) -> dict[str, Any]:
     return flat
 
 
-def train(config: ml_collections.ConfigDict, workdir: str) -> dict[str, Any]:
-    """Trains (or resumes) to ``config.train.steps`` and exports; returns the final logs and paths."""
+def train(config: ml_collections.ConfigDict, workdir: str,
+          profile_steps: tuple[int, int] | str | None = None) -> dict[str, Any]:
+    """Trains (or resumes) to ``config.train.steps`` and exports; returns the final logs and paths.
+
+    ``profile_steps=(START, END)`` (or ``"START,END"``) writes a TensorBoard profiler
+    trace of those training steps under ``workdir/plugins/profile/`` (``callbacks.Profiler``).
+    """
+    profile = cb.parse_profile_steps(profile_steps)
     run = build_run(config, workdir)
     model, workdir = run.model, run.workdir
     write_text_atomic(os.path.join(workdir, CONFIG_FILE), to_json(config))
@@ -178,7 +184,7 @@ def train(config: ml_collections.ConfigDict, workdir: str) -> dict[str, Any]:
         logging.info("run in %s is already at step %d of %d", workdir, start, steps)
     while start < steps:
         guard = cb.NonFiniteGuard(rollback=_rollback_fn(run) if config.train.on_nan == "rollback" else None)
-        logs = _fit(run, start, guard)
+        logs = _fit(run, start, guard, profile)
         start = int(model.step.numpy())
         if not guard.rolled_back:
             break
@@ -210,14 +216,20 @@ def weights_fingerprint(model: keras.Model) -> str:
     return digest.hexdigest()[:16]
 
 
-def _fit(run: Run, start: int, guard: cb.NonFiniteGuard) -> dict[str, float]:
-    """One ``model.fit`` from step ``start`` to ``config.train.steps`` (or until ``guard`` rolls back)."""
+def _fit(run: Run, start: int, guard: cb.NonFiniteGuard,
+         profile: tuple[int, int] | None = None) -> dict[str, float]:
+    """One ``model.fit`` from step ``start`` to ``config.train.steps`` (or until ``guard`` rolls back).
+
+    With ``train.jit_compile="auto"`` the first call times XLA off/on first (``models.probe_jit_compile``).
+    """
     config, model, workdir = run.config, run.model, run.workdir
     steps, loop = config.train.steps, loop_length(config)
     batch = config.data.batch_size * config.train.d_steps
     dataset = make_dataset(run.source, batch, seed=config.train.seed, start_step=start,
                            degradation=degradation_from(config.data), d_steps=config.train.d_steps,
                            replicas=run.strategy.num_replicas_in_sync)
+    if getattr(model, "jit_auto", False):
+        models.probe_jit_compile(model, dataset)
     writer = tf.summary.create_file_writer(workdir)
     if start == 0:
         from tensorboard.plugins.hparams import api as hp
@@ -234,6 +246,8 @@ def _fit(run: Run, start: int, guard: cb.NonFiniteGuard) -> dict[str, float]:
         *model.training_callbacks(writer=writer, source=run.source, config=config),
         cb.Checkpointer(run.manager, config.train.checkpoint_every, steps),
     ]
+    if profile and run.is_chief:
+        callbacks.append(cb.Profiler(workdir, *profile, config.train.steps_per_execution))
     history = model.fit(dataset, epochs=steps // loop, initial_epoch=start // loop, steps_per_epoch=loop,
                         callbacks=callbacks, verbose=0)
     writer.close()

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import statistics
+import tempfile
+import time
 from typing import Any
 
 import keras
+import tensorflow as tf
+from absl import logging
 
 from tfgan_apps.errors import ConfigError
 from tfgan_apps.registry import MODELS
+
+# ``train.jit_compile="auto"``: timed steps per setting in the probe (after one step that traces / compiles).
+JIT_PROBE_STEPS = 3
 
 
 def build(config: Any, source: Any, num_replicas: int = 1) -> keras.Model:
@@ -39,13 +49,94 @@ def make_optimizer(lr: float, beta_1: float, beta_2: float, kind: str = "adam") 
     return optimizer
 
 
+def jit_setting(value: Any) -> bool | str:
+    """``train.jit_compile`` as True, False or ``"auto"`` (also accepts the strings true/false/1/0)."""
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered == "auto":
+            return "auto"
+        if lowered in ("true", "1", "yes"):
+            return True
+        if lowered in ("false", "0", "no"):
+            return False
+        raise ConfigError(f"config.train.jit_compile must be True, False or 'auto', got {value!r}")
+    return bool(value)
+
+
 def compile_model(model: keras.Model, train_cfg: Any) -> keras.Model:
-    """Compiles with one optimizer per network from ``config.train`` and the chosen XLA / execution settings."""
+    """Compiles with one optimizer per network from ``config.train`` and the chosen XLA / execution settings.
+
+    With ``train.jit_compile="auto"`` the model is compiled without XLA and
+    ``model.jit_auto`` is set; ``probe_jit_compile`` (called by the trainer
+    before training) then times both settings and keeps the faster one.
+    """
     kind = train_cfg.get("optimizer", "adam")
+    jit = jit_setting(train_cfg.jit_compile)
     model.compile(
         d_optimizer=make_optimizer(train_cfg.d_lr, train_cfg.beta_1, train_cfg.beta_2, kind),
         g_optimizer=make_optimizer(train_cfg.g_lr, train_cfg.beta_1, train_cfg.beta_2, kind),
-        jit_compile=bool(train_cfg.jit_compile),
+        jit_compile=jit is True,
         steps_per_execution=int(train_cfg.get("steps_per_execution", 1)),
     )
+    model.jit_auto = jit == "auto"
     return model
+
+
+def _timed_steps(model: keras.Model, dataset: tf.data.Dataset, steps: int) -> float:
+    """Median seconds per training step over ``steps`` executions after one warm-up execution."""
+    stride = max(int(model.steps_per_execution), 1)
+    model.fit(dataset, epochs=1, steps_per_epoch=stride, verbose=0)  # traces / compiles
+    times = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        model.fit(dataset, epochs=1, steps_per_epoch=stride, verbose=0)
+        times.append((time.perf_counter() - start) / stride)
+    return statistics.median(times)
+
+
+def probe_jit_compile(model: keras.Model, dataset: tf.data.Dataset, steps: int = JIT_PROBE_STEPS) -> bool:
+    """Times the train step with XLA off and on, keeps the faster and returns whether it is XLA.
+
+    Both settings run ``steps`` timed executions (median, after one that traces /
+    compiles) on ``dataset``; the model's state (``checkpoint_items``: networks,
+    optimizers, stabilizers) is saved before and restored after, so training
+    then starts exactly where it would have without the probe. Both compiled
+    functions are kept and the faster one is installed as ``model.train_function``,
+    so nothing is compiled twice. The choice is logged; it depends on the model,
+    the batch and the machine (``benchmarks/results/train_speed.md``). Multi-worker
+    runs skip the probe and use no XLA (each worker would time on its own and
+    could choose differently).
+    """
+    from tfgan_apps.distribute import is_multi_worker
+
+    model.jit_auto = False
+    if is_multi_worker(model.distribute_strategy):  # workers could time differently and disagree
+        logging.info("jit_compile=auto: multi-worker run, no probe -> jit_compile=False")
+        model.jit_compile = False
+        model.make_train_function(force=True)
+        return False
+    model.jit_compile = True
+    if not model.jit_compile:  # Keras refuses XLA here (e.g. op determinism on): nothing to probe
+        logging.info("jit_compile=auto: this model cannot use XLA here -> jit_compile=False")
+        model.make_train_function(force=True)
+        return False
+    checkpoint = tf.train.Checkpoint(**model.checkpoint_items())
+    tmp = tempfile.mkdtemp(prefix="tfgan-jit-probe-")
+    try:
+        saved = checkpoint.write(os.path.join(tmp, "state"))
+        timings, functions = {}, {}
+        for jit in (False, True):
+            model.jit_compile = jit
+            model.make_train_function(force=True)
+            timings[jit] = _timed_steps(model, dataset, steps)
+            functions[jit] = model.train_function
+        checkpoint.read(saved).assert_existing_objects_matched()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    best = timings[True] < timings[False]
+    model.jit_compile = best
+    model.train_function = functions[best]
+    model.reset_metrics()
+    logging.info("jit_compile=auto: %.3f s/step without XLA, %.3f s/step with XLA -> jit_compile=%s",
+                 timings[False], timings[True], best)
+    return best

@@ -18,6 +18,19 @@ noise, PacGAN packing) inside ``discriminate``; ``replay_fakes`` on D's fake
 batch; ``after_generator_update`` (the generator EMA), called by
 ``apply_update`` after each generator-optimizer step. With the EMA on,
 ``inference_generator`` (samples, TensorBoard grid, export) is the EMA copy.
+
+Speed: the discriminator update can run D once on ``concat([real, fake])``
+instead of twice (``d_pass="joint"``). That is the same computation only when D
+treats every example independently and its call has no side effect, so
+``d_pass="auto"`` (the default) picks it exactly then: no BatchNorm (whose batch
+statistics would mix real and fake, and whose moving averages would be updated
+once instead of twice), no layer with non-trainable state (spectral norm's
+power iteration advances once per call) and no minibatch-statistics layer. The
+stabilizers' draws are unchanged (real and fake still go through ``d_input``
+with salts + 32 / + 33). Forcing ``"joint"`` on a BatchNorm D changes the
+algorithm (one mixed batch, as some DCGAN ports do); ``"separate"`` always makes
+two calls. Only the base ``discriminator_step`` uses it; variants that override
+``discriminate`` or ``discriminator_step`` keep their own calls.
 """
 
 from __future__ import annotations
@@ -45,9 +58,29 @@ G_SALT = 2**SALT_BITS - 64
 MAX_D_STEPS = (G_SALT - 1) // D_SALT_STRIDE
 
 
+D_PASSES = ("auto", "joint", "separate")
+# Layers whose output for one example depends on the others in the batch (besides BatchNorm).
+_BATCH_COUPLING_LAYERS = ("MinibatchStddev",)
+
+
 def d_salt(i: int) -> int:
     """The salt of discriminator update ``i`` within a training step."""
     return D_SALT_STRIDE * i
+
+
+def examples_independent(network: keras.Model) -> bool:
+    """True when ``network``'s training-mode call treats examples independently and has no side effect.
+
+    False if any layer is a BatchNormalization, a minibatch-statistics layer, or
+    holds non-trainable weights (BatchNorm moving averages, spectral norm's u),
+    which a training call updates once per call.
+    """
+    for layer in network._flatten_layers(include_self=False):
+        if isinstance(layer, keras.layers.BatchNormalization) or type(layer).__name__ in _BATCH_COUPLING_LAYERS:
+            return False
+        if getattr(layer, "couples_examples", False) or layer.non_trainable_weights:
+            return False
+    return True
 
 
 @MODELS.register("gan")
@@ -66,6 +99,8 @@ class GAN(keras.Model):
       seed: seed of the model's random streams.
       stabilizers: the ``config.model.stabilizers`` fields (EMA, DiffAugment,
         instance noise, packing, replay); None / {} = all off.
+      d_pass: ``"auto"`` | ``"joint"`` | ``"separate"``: one D call on real+fake
+        concatenated or two calls in the discriminator update (module docstring).
     """
 
     def __init__(
@@ -78,9 +113,12 @@ class GAN(keras.Model):
         d_steps: int = 1,
         seed: int = 0,
         stabilizers: Mapping[str, Any] | None = None,
+        d_pass: str = "auto",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        if d_pass not in D_PASSES:
+            raise ConfigError(f"unknown d_pass {d_pass!r}; valid choices: {', '.join(D_PASSES)}")
         if not 1 <= d_steps <= MAX_D_STEPS:
             raise ConfigError(f"train.d_steps must be in [1, {MAX_D_STEPS}], got {d_steps}")
         self.generator = generator
@@ -93,6 +131,7 @@ class GAN(keras.Model):
         self.d_steps = int(d_steps)
         self.seed = int(seed)
         self.stabilizers = Stabilizers(stabilizers, generator)
+        self.joint_d_pass = d_pass == "joint" or (d_pass == "auto" and examples_independent(discriminator))
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.tracker_names()}
         self.built = True  # the networks are built functional models; nothing to infer from data
 
@@ -104,6 +143,7 @@ class GAN(keras.Model):
         generator, discriminator = cls.build_networks(model_cfg, source, sync_batchnorm)
         # Passed only when some stabilizer is on, so subclasses that do not forward **kwargs still build.
         enabled = stabilizer_settings(model_cfg)
+        d_pass = model_cfg.get("d_pass", "auto")
         return cls(
             generator,
             discriminator,
@@ -113,6 +153,7 @@ class GAN(keras.Model):
             d_steps=config.train.d_steps,
             seed=config.train.seed,
             **({"stabilizers": enabled} if enabled else {}),
+            **({"d_pass": d_pass} if d_pass != "auto" else {}),
             **cls.extra_settings(model_cfg, source),
         )
 
@@ -319,14 +360,27 @@ class GAN(keras.Model):
         the random stream (equal salts → equal draws)."""
         return self.discriminator(self.d_input(x, salt), training=training)
 
+    def discriminate_real_fake(self, real: tf.Tensor, fake: tf.Tensor, salt: int) -> tuple[tf.Tensor, tf.Tensor]:
+        """D's logits for the real batch (stream ``salt + 32``) and the fake batch (``salt + 33``).
+
+        One D call on the concatenated inputs when ``joint_d_pass`` (and ``discriminate``
+        is the base one), else two calls; the results are the same whenever ``d_pass="auto"``
+        chose the joint call (module docstring).
+        """
+        if not self.joint_d_pass or type(self).discriminate is not GAN.discriminate:
+            return self.discriminate(real, salt=salt + 32), self.discriminate(fake, salt=salt + 33)
+        d_real, d_fake = self.d_input(real, salt + 32), self.d_input(fake, salt + 33)
+        out = self.discriminator(tf.concat([d_real, tf.cast(d_fake, d_real.dtype)], 0), training=True)
+        n = tf.shape(d_real)[0]
+        return out[:n], out[n:]
+
     def discriminator_step(self, real: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
         """One discriminator update on a real batch and a fresh fake batch (real and fake draw
         independent stabilizer randomness: salts + 32 and + 33)."""
         fake = self.generator(self.sample_latent(tf.shape(real)[0], salt), training=True)
         fake = self.replay_fakes(fake, salt)
         with tf.GradientTape() as tape:
-            real_out = self.discriminate(real, salt=salt + 32)
-            fake_out = self.discriminate(fake, salt=salt + 33)
+            real_out, fake_out = self.discriminate_real_fake(real, fake, salt)
             terms = {"d_adv": self.global_mean(self.adversarial.discriminator(real_out, fake_out))}
             terms.update(self.penalty_terms(real, fake, salt))
             total = tf.add_n(list(terms.values()))

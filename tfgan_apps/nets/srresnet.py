@@ -6,9 +6,11 @@ ESRGAN showed trains better than Ledig et al.'s original):
   conv3×3 → LeakyReLU(0.1) → n_blocks × [conv-ReLU-conv, ×res_scale, + skip]
   → upsampling stages (conv to width·s² channels → pixel shuffle
   ``tf.nn.depth_to_space(s)`` → LeakyReLU(0.1)): ×2 = one ×2, ×3 = one ×3,
-  ×4 = two ×2 → conv3×3 + LeakyReLU → conv3×3 to ``out_channels``
-  → + the input upsampled ``scale``× (bilinear by default: a global skip, so
-  the body only learns the missing high frequencies).
+  ×4 = two ×2 → conv3×3 + LeakyReLU → conv3×3 to ``out_channels`` (or, with
+  ``upsampler="direct"``, ESPCN's single LR conv to ``out_channels·scale²`` + pixel shuffle)
+  → + the input upsampled ``scale``× (a global skip, so the body only learns
+  the missing high frequencies; ``bicubic`` makes the untrained network the
+  bicubic baseline, computed with fixed convolutions so it also runs under XLA).
 
 The output has no tanh: it is unbounded (linear), which keeps L1/perceptual
 training unsaturated near black/white (no zero gradients from a clip or tanh);
@@ -26,6 +28,7 @@ stride-1 conv), normalisation after every conv but the first, then global averag
 from __future__ import annotations
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from tfgan_apps.errors import ConfigError
@@ -33,6 +36,7 @@ from tfgan_apps.nets.layers import maybe_spectral, normalization
 from tfgan_apps.registry import DISCRIMINATORS, GENERATORS
 
 SKIP_MODES = ("bilinear", "bicubic", "nearest", "none")
+UPSAMPLERS = ("progressive", "direct")
 
 
 @keras.saving.register_keras_serializable(package="tfgan_apps")
@@ -86,6 +90,76 @@ class ResizeImage(keras.layers.Layer):
         return {**super().get_config(), "factor": self.factor, "method": self.method}
 
 
+def keys_cubic(t: float, a: float = -0.5) -> float:
+    """Keys' cubic convolution kernel at distance ``t`` (a = −0.5: MATLAB's and TF's bicubic)."""
+    t = abs(t)
+    if t <= 1:
+        return (a + 2) * t**3 - (a + 3) * t**2 + 1
+    if t < 2:
+        return a * t**3 - 5 * a * t**2 + 8 * a * t - 4 * a
+    return 0.0
+
+
+def bicubic_phase_weights(factor: int) -> np.ndarray:
+    """``[factor, 5]`` 1-D weights: output sub-pixel ``p`` of input pixel ``i`` from inputs ``i−2 … i+2``.
+
+    With half-pixel centres, output ``factor·i + p`` samples the input at ``i + (2p + 1 − factor) / (2·factor)``.
+    """
+    weights = np.zeros((factor, 5), np.float64)
+    for p in range(factor):
+        offset = (2 * p + 1 - factor) / (2 * factor)
+        for k in range(-2, 3):
+            weights[p, k + 2] = keys_cubic(k - offset)
+        weights[p] /= weights[p].sum()
+    return weights
+
+
+def _reflected(size: tf.Tensor, pad: int) -> tf.Tensor:
+    """Indices ``−pad … size + pad − 1`` into an axis of ``size``, reflected half-sample symmetrically
+    (``x[−1] = x[0]``, like ``np.pad(mode="symmetric")``, repeating for axes shorter than ``pad``)."""
+    j = tf.math.floormod(tf.range(-pad, size + pad), 2 * size)
+    return tf.where(j < size, j, 2 * size - 1 - j)
+
+
+@keras.saving.register_keras_serializable(package="tfgan_apps")
+class BicubicUpsample(keras.layers.Layer):
+    """Bicubic ×``factor`` upsampling (Keys a = −0.5, half-pixel centres, symmetric borders) as fixed convolutions.
+
+    One depthwise 5×5 convolution gives the ``factor²`` sub-pixel phases of every input pixel, which
+    ``depth_to_space`` interleaves; unlike ``tf.image.resize(method="bicubic")`` it compiles with XLA.
+    Inside the image it equals ``tf.image.resize(..., "bicubic")``; at the 2-px border it reflects
+    the image (MATLAB's ``imresize`` convention) where TF clamps. Any size, even 1 px.
+    """
+
+    def __init__(self, factor: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.factor = factor
+        w = bicubic_phase_weights(factor)
+        # kernel[dy, dx, 0, py·factor + px] = w[py, dy] · w[px, dx]
+        kernel = np.einsum("ay,bx->yxab", w, w).reshape(5, 5, 1, factor * factor)
+        self._kernel = kernel.astype(np.float32)
+
+    def call(self, inputs: tf.Tensor) -> tf.Tensor:
+        f = self.factor
+        shape = tf.shape(inputs)
+        channels = inputs.shape[-1]
+        x = tf.gather(inputs, _reflected(shape[1], 2), axis=1)
+        x = tf.gather(x, _reflected(shape[2], 2), axis=2)
+        kernel = tf.tile(tf.constant(self._kernel, dtype=inputs.dtype), [1, 1, channels, 1])
+        x = tf.nn.depthwise_conv2d(x, kernel, [1, 1, 1, 1], "VALID")  # channel c·f² + phase
+        x = tf.reshape(x, [shape[0], shape[1], shape[2], channels, f * f])
+        x = tf.reshape(tf.transpose(x, [0, 1, 2, 4, 3]), [shape[0], shape[1], shape[2], f * f * channels])
+        return tf.nn.depth_to_space(x, f)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        b, h, w, c = input_shape
+        f = self.factor
+        return (b, None if h is None else h * f, None if w is None else w * f, c)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "factor": self.factor}
+
+
 def upsampling_factors(scale: int) -> list[int]:
     """Pixel-shuffle stages for a scale: 2 → [2], 3 → [3], 4 → [2, 2]."""
     factors = {2: [2], 3: [3], 4: [2, 2]}
@@ -104,6 +178,7 @@ def srresnet(
     res_scale: float = 1.0,
     skip: str = "bilinear",
     identity_init: bool = True,
+    upsampler: str = "progressive",
     name: str = "generator",
 ) -> keras.Model:
     """Builds LR image ``[B, H, W, C]`` → SR image ``[B, scale·H, scale·W, out_channels]``.
@@ -116,12 +191,17 @@ def srresnet(
       n_blocks: residual blocks (16 in SRResNet).
       res_scale: multiplier of each block's residual branch (0.1 stabilises wide/deep
         nets, as in EDSR; 1 = plain skip).
-      skip: interpolation of the global input skip (``bilinear``, ``bicubic``, ``nearest``) or ``none``.
-        ``bicubic`` has no XLA kernel: use another with ``jit_compile``.
+      skip: interpolation of the global input skip (``bilinear``, ``bicubic``, ``nearest``) or ``none``;
+        ``bicubic`` (``BicubicUpsample``) starts training from the bicubic baseline.
       identity_init: with a skip, zero-initialise the last conv so the untrained network is the plain
         interpolation (training starts from that baseline rather than a random perturbation of it).
+      upsampler: ``progressive`` (SRResNet: pixel-shuffle stages with convs at every resolution, then
+        two HR convs) or ``direct`` (ESPCN, Shi et al. 2016: the last conv, at LR, gives the
+        ``scale²`` sub-pixels of each output pixel; every conv runs at LR, several times cheaper).
     """
     factors = upsampling_factors(scale)
+    if upsampler not in UPSAMPLERS:
+        raise ConfigError(f"unknown srresnet upsampler {upsampler!r}; valid choices: {', '.join(UPSAMPLERS)}")
     if skip not in SKIP_MODES:
         raise ConfigError(
             f"unknown srresnet skip {skip!r}; valid choices: {', '.join(SKIP_MODES)}"
@@ -143,18 +223,25 @@ def srresnet(
         if res_scale != 1.0:
             r = keras.layers.Rescaling(res_scale, name=f"block{i}_scale")(r)
         x = keras.layers.Add(name=f"block{i}_add")([x, r])
-    for j, s in enumerate(factors):
-        x = keras.layers.Conv2D(width * s * s, 3, padding="same", name=f"up{j}_conv")(x)
-        x = PixelShuffle(s, name=f"up{j}_shuffle")(x)
-        x = keras.layers.LeakyReLU(0.1, name=f"up{j}_act")(x)
-    x = keras.layers.Conv2D(width, 3, padding="same", name="conv_hr")(x)
-    x = keras.layers.LeakyReLU(0.1, name="act_hr")(x)
-    out = keras.layers.Conv2D(
-        out_channels, 3, padding="same", dtype="float32", name="conv_last",
-        kernel_initializer="zeros" if identity_init and skip != "none" else "glorot_uniform",
-    )(x)
+    last_init = "zeros" if identity_init and skip != "none" else "glorot_uniform"
+    if upsampler == "direct":  # ESPCN: every conv at LR, one sub-pixel conv to the HR image
+        x = keras.layers.Conv2D(out_channels * scale * scale, 3, padding="same", dtype="float32",
+                                kernel_initializer=last_init, name="conv_last")(x)
+        out = PixelShuffle(scale, dtype="float32", name="up_shuffle")(x)
+    else:
+        for j, s in enumerate(factors):
+            x = keras.layers.Conv2D(width * s * s, 3, padding="same", name=f"up{j}_conv")(x)
+            x = PixelShuffle(s, name=f"up{j}_shuffle")(x)
+            x = keras.layers.LeakyReLU(0.1, name=f"up{j}_act")(x)
+        x = keras.layers.Conv2D(width, 3, padding="same", name="conv_hr")(x)
+        x = keras.layers.LeakyReLU(0.1, name="act_hr")(x)
+        out = keras.layers.Conv2D(out_channels, 3, padding="same", dtype="float32", name="conv_last",
+                                  kernel_initializer=last_init)(x)
     if skip != "none":
-        base = ResizeImage(scale, skip, dtype="float32", name="skip_upsample")(inputs)
+        if skip == "bicubic":
+            base = BicubicUpsample(scale, dtype="float32", name="skip_upsample")(inputs)
+        else:
+            base = ResizeImage(scale, skip, dtype="float32", name="skip_upsample")(inputs)
         out = keras.layers.Add(dtype="float32", name="global_skip")([out, base])
     return keras.Model(inputs, out, name=name)
 

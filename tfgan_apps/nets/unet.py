@@ -4,7 +4,9 @@ Encoder: ``depth`` stride-2 4×4 convolutions (LeakyReLU 0.2, normalisation exce
 on the first and innermost layers), widths ``width·2^i`` capped at ``8·width``.
 Decoder: stride-2 4×4 transposed convolutions (normalisation, optional dropout,
 ReLU) each concatenated with the mirror encoder activation, then a last
-transposed convolution to ``out_channels`` and tanh. Fully convolutional: H and
+transposed convolution to ``out_channels`` and tanh. With ``residual=True`` (restoration,
+e.g. de-raining) the last layer instead predicts a correction added to the input, zero-initialised
+so the untrained network is the identity, without tanh (clip for display). Fully convolutional: H and
 W may be None, but must be divisible by ``2**depth``.
 """
 
@@ -37,10 +39,11 @@ def unet(
     depth: int = 4,
     norm: str = "instance",
     dropout: float = 0.0,
+    residual: bool = False,
     sync_batchnorm: bool = False,
     name: str = "generator",
 ) -> keras.Model:
-    """Builds the U-Net: image ``[B, H, W, C]`` → image ``[B, H, W, out_channels]`` in [-1, 1].
+    """Builds the U-Net: image ``[B, H, W, C]`` → image ``[B, H, W, out_channels]`` in [-1, 1] (unbounded if residual).
 
     Args:
       input_shape: ``(H, W, C)``; H and W may be None (any size divisible by ``2**depth``).
@@ -50,11 +53,15 @@ def unet(
       norm: ``instance`` (``GroupNormalization(groups=-1)``), ``batch``, ``layer`` or ``none``.
       dropout: rate of the dropout after the (up to) three innermost decoder
         layers, pix2pix's noise source (0.5 there); 0 disables it.
+      residual: output = input + last layer (zero-initialised, no tanh); needs out_channels == C.
     """
     if depth < 1:
         raise ConfigError(f"unet depth must be >= 1, got {depth}")
     check_divisible(input_shape, 2**depth, f"unet with depth={depth}")
     out_channels = out_channels or input_shape[-1]
+    if residual and out_channels != input_shape[-1]:
+        raise ConfigError(f"a residual unet needs out_channels == input channels, got {out_channels} "
+                          f"and {input_shape[-1]}")
     inputs = keras.Input(tuple(input_shape), name="image")
     x = inputs
     skips = []
@@ -90,7 +97,11 @@ def unet(
         x = keras.layers.ReLU(name=f"up{i}_act")(x)
         x = keras.layers.Concatenate(name=f"up{i}_skip")([x, skips[i]])
     x = keras.layers.Conv2DTranspose(
-        out_channels, 4, strides=2, padding="same", dtype="float32", name="out_conv"
+        out_channels, 4, strides=2, padding="same", dtype="float32", name="out_conv",
+        kernel_initializer="zeros" if residual else "glorot_uniform",
     )(x)
-    out = keras.layers.Activation("tanh", dtype="float32", name="out")(x)
+    if residual:
+        out = keras.layers.Add(dtype="float32", name="out")([inputs, x])
+    else:
+        out = keras.layers.Activation("tanh", dtype="float32", name="out")(x)
     return keras.Model(inputs, out, name=name)

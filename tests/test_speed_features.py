@@ -1,0 +1,164 @@
+"""Speed features: profiler traces, jit_compile=auto, the joint D pass, mixed bfloat16 across variants."""
+
+from __future__ import annotations
+
+import glob
+import importlib.util
+import math
+import os
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tests.conftest import ROOT, tiny_config
+from tfgan_apps import callbacks, models, trainer
+from tfgan_apps.data import make_dataset
+from tfgan_apps.errors import TrainingError
+from tfgan_apps.models.base import GAN, examples_independent
+
+
+def test_profile_steps_write_a_trace(tmp_path):
+    config = tiny_config(train__steps=2, train__log_every=1, export__enabled=False)
+    trainer.train(config, str(tmp_path), profile_steps="2,2")
+    traces = glob.glob(os.path.join(tmp_path, "plugins", "profile", "*", "*.xplane.pb"))
+    assert len(traces) == 1 and os.path.getsize(traces[0]) > 0
+
+
+def test_profile_steps_parsing():
+    assert callbacks.parse_profile_steps("3,7") == (3, 7)
+    assert callbacks.parse_profile_steps(None) is None and callbacks.parse_profile_steps("") is None
+    for bad in ("3", "7,3", "0,2", "a,b"):
+        with pytest.raises(TrainingError):
+            callbacks.parse_profile_steps(bad)
+
+
+def test_profiler_covers_whole_executions():
+    profiler = callbacks.Profiler("unused", 5, 6, steps_per_execution=4)
+    profiler._step = 0
+    started = []
+    tf_start = tf.profiler.experimental.start
+    try:
+        tf.profiler.experimental.start = lambda logdir: started.append(profiler._step)
+        profiler.on_train_batch_begin(0)  # steps 1..4: outside
+        profiler.on_train_batch_end(0)
+        profiler.on_train_batch_begin(1)  # steps 5..8: inside
+    finally:
+        tf.profiler.experimental.start = tf_start
+    assert started == [4] and profiler._active
+
+
+def test_jit_auto_resolves_to_a_bool_and_keeps_the_state(tmp_path):
+    config = tiny_config(train__jit_compile="auto", export__enabled=False)
+    run = trainer.build_run(config, str(tmp_path))
+    model = run.model
+    assert model.jit_auto
+    before = [w.numpy().copy() for w in model.generator.weights + model.discriminator.weights]
+    dataset = make_dataset(run.source, 16)
+    chosen = models.probe_jit_compile(model, dataset, steps=1)
+    assert isinstance(chosen, bool) and model.jit_compile is chosen and not model.jit_auto
+    assert int(model.step.numpy()) == 0 and int(model.d_optimizer.iterations.numpy()) == 0
+    for a, b in zip(before, model.generator.weights + model.discriminator.weights):
+        np.testing.assert_array_equal(a, b.numpy())
+    history = model.fit(dataset, epochs=1, steps_per_epoch=2, verbose=0).history
+    assert int(model.step.numpy()) == 2 and all(np.isfinite(v).all() for v in history.values())
+
+
+def test_jit_setting_accepts_bools_strings_and_auto():
+    assert models.jit_setting(True) is True and models.jit_setting(False) is False
+    assert models.jit_setting("auto") == "auto" and models.jit_setting("False") is False
+    with pytest.raises(Exception, match="auto"):
+        models.jit_setting("sometimes")
+
+
+def _pair(stabilizers: dict | None = None) -> tuple[GAN, GAN]:
+    """Two GANs with one D without BatchNorm and equal weights: joint and separate D passes."""
+    config = tiny_config(model__discriminator__norm="none")
+    from tfgan_apps.data import load_source
+
+    source = load_source(config.data)
+    pair = []
+    for d_pass in ("joint", "separate"):
+        keras.utils.set_random_seed(0)
+        g, d = GAN.build_networks(config.model, source, False)
+        model = GAN(g, d, latent_dim=config.model.latent_dim, d_pass=d_pass, stabilizers=stabilizers)
+        model.compile(d_optimizer=models.make_optimizer(2e-4, 0.5, 0.999),
+                      g_optimizer=models.make_optimizer(2e-4, 0.5, 0.999))
+        pair.append(model)
+    for a, b in zip(pair[0].weights, pair[1].weights):
+        b.assign(a)
+    return pair[0], pair[1]
+
+
+@pytest.mark.parametrize("stabilizers", [None, {"diffaugment": "color,translation,cutout", "instance_noise": 0.1}])
+def test_joint_and_separate_d_pass_agree_without_batchnorm(stabilizers):
+    joint, separate = _pair(stabilizers)
+    assert joint.joint_d_pass and not separate.joint_d_pass
+    rng = np.random.default_rng(0)
+    real = tf.constant(rng.uniform(-1, 1, (16, 16, 16, 1)), tf.float32)
+    fake = tf.constant(rng.uniform(-1, 1, (16, 16, 16, 1)), tf.float32)
+    results = []
+    for model in (joint, separate):
+        with tf.GradientTape() as tape:
+            real_out, fake_out = model.discriminate_real_fake(real, fake, salt=0)
+            loss = model.global_mean(model.adversarial.discriminator(real_out, fake_out))
+        grads = tape.gradient(loss, model.discriminator.trainable_variables)
+        results.append((real_out.numpy(), fake_out.numpy(), float(loss), [g.numpy() for g in grads]))
+    (jr, jf, jl, jg), (sr, sf, sl, sg) = results
+    np.testing.assert_allclose(jr, sr, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(jf, sf, rtol=1e-5, atol=1e-6)
+    assert jl == pytest.approx(sl, rel=1e-6, abs=1e-6)
+    for a, b in zip(jg, sg):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    # Whole training steps agree too (same draws, same updates).
+    data = {"x": real}
+    logs = [{k: float(v) for k, v in m.train_step(data).items()} for m in (joint, separate)]
+    for key in logs[0]:
+        assert logs[0][key] == pytest.approx(logs[1][key], rel=1e-5, abs=1e-6), key
+
+
+def test_auto_d_pass_is_joint_only_for_batch_independent_discriminators():
+    from tfgan_apps.data import load_source
+
+    def model(**overrides: object) -> GAN:
+        config = tiny_config(**overrides)
+        g, d = GAN.build_networks(config.model, load_source(config.data), False)
+        return GAN(g, d, latent_dim=config.model.latent_dim)
+
+    bn, plain = model(), model(model__discriminator__norm="layer")
+    sn = model(model__discriminator__norm="none", model__discriminator__spectral_norm=True)
+    assert not examples_independent(bn.discriminator) and not bn.joint_d_pass
+    assert examples_independent(plain.discriminator) and plain.joint_d_pass
+    assert not sn.joint_d_pass  # spectral norm's power iteration advances once per call
+
+
+def _recipe(name: str, **overrides: object):
+    spec = importlib.util.spec_from_file_location("recipe", os.path.join(ROOT, "configs", f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    c = module.get_config()
+    c.data.image_size, c.data.batch_size = 16, 8
+    c.model.generator.width = c.model.discriminator.width = 8
+    c.train.steps, c.train.jit_compile, c.export.enabled = 2, False, False
+    c.train.mixed_precision = "mixed_bfloat16"
+    c.train.d_steps = 1  # n_critic does not change the dtypes; one D update keeps the trace small
+    c.train.log_every = c.train.image_every = c.train.checkpoint_every = 2
+    if "eval_every" in c.train:
+        c.train.eval_every = 2
+    if name.endswith("_photos"):
+        c.data.photos, c.data.eval_photos, c.data.eval_crop = ("coins", "gravel"), ("chelsea",), 32
+    for key, value in overrides.items():
+        section, field = key.split("__")
+        c[section][field] = value
+    return c
+
+
+@pytest.mark.parametrize("name", ["dcgan_digits", "wgan_gp_digits", "infogan_digits", "denoise_photos"])
+def test_mixed_bfloat16_two_steps_finite(tmp_path, name):
+    try:
+        result = trainer.train(_recipe(name), str(tmp_path))
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert result["step"] == 2
+    assert result["logs"] and all(math.isfinite(v) for v in result["logs"].values()), result["logs"]
