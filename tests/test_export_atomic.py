@@ -56,3 +56,13 @@ def test_kill_between_the_two_renames_is_recovered(tmp_path):
     os.replace(path, f"{path}.old-4242")  # the state after the first rename of a killed save
     export.recover_export(path)
     assert served(path) == 1.0 and sorted(os.listdir(tmp_path)) == ["generator"]
+
+
+def test_signature_called_with_wrong_dtype_fails_clearly(tmp_path):
+    # A wrong *shape* is not checked by a loaded signature itself (seen here: [1, 2] passed a [None] spec);
+    # it fails in the first op that needs the shape (e.g. the generator's matmul).
+    path = str(tmp_path / "generator")
+    save(1.0, path)
+    serve = tf.saved_model.load(path).signatures["serving_default"]
+    with pytest.raises((TypeError, ValueError, tf.errors.InvalidArgumentError), match="(?i)float|int32|dtype"):
+        serve(x=tf.zeros([1], tf.int32))
