@@ -5,7 +5,7 @@
         [--batch_size=128] [--ema | --no-ema] [--r1=0.1] [--jobs=2]
         [--results=benchmarks/results/mode_coverage.md]
 
-The protocol of PacGAN (Lin et al. 2018, Sec. 5.1) after VEEGAN (Srivastava et al. 2017):
+The protocol of PacGAN (Lin et al. 2018) after VEEGAN (Srivastava et al. 2017):
 
 * data: ``mog_ring`` (8 modes at (cos 2πi/8, sin 2πi/8), σ = 0.01) and ``mog_grid``
   (25 modes at {−4, −2, 0, 2, 4}², σ = 0.05); each run's source is checked against
@@ -32,15 +32,16 @@ overrides:
 
 Shared protocol overrides (flags; stated in the results header), the same for every
 variant: the global batch (``--batch_size``, 128 instead of the recipes' 256: half the
-cost per step, and on the grid more progress per unit of compute than 64 or 256), the
-EMA generator (``--ema``: samples come from an exponential moving average of G's weights,
-β = 0.999, which removes most of the late-training jitter of the modes; ``--no-ema``
-scores the raw G), ``jit_compile`` off and 50 steps per execution (speed only: XLA
+cost per step, and in our tuning runs on the grid more progress per unit of compute than
+64 or 256), the EMA generator (``--ema``: samples come from an exponential moving average
+of G's weights, β = 0.999, which removes most of the late-training jitter of the modes;
+``--no-ema`` scores the raw G), ``jit_compile`` off and 50 steps per execution (speed only: XLA
 compilation costs more than it saves on these tiny MLPs). Steps default per dataset
-(``Dataset.default_steps``: grid 8,000, ring 6,000). ``--jobs`` runs train side by side
-in spawned processes with one TensorFlow thread each (one TensorFlow process alone keeps
-about 1.3 of 2 cores busy on these small matrices); the table gives each run's wall-clock
-and CPU seconds.
+(``Dataset.default_steps``: grid 10,000, ring 5,000). ``--jobs`` runs train side by side
+in spawned processes with one intra-/inter-op TensorFlow thread each (measured: TensorFlow's
+default threads make one run only about 1.3× faster than one thread on these small
+matrices, so two single-threaded runs use 2 cores better); the table gives each run's
+wall-clock and CPU seconds.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ import shlex
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -106,14 +107,14 @@ DATASETS: dict[str, Dataset] = {
         recipe="gan_mog_grid.py",
         centers=grid_centers(5, 2.0),
         std=0.05,
-        default_steps=8000,
+        default_steps=10000,
         published=(
             ("PacGAN Table 1", "GAN", 17.3, 94.8, 0.70),
             ("PacGAN Table 1", "PacGAN4", 24.8, 93.6, 0.04),
             ("VEEGAN Table 1", "VEEGAN", 24.6, 40.0, float("nan")),
         ),
     ),
-    "ring": Dataset(recipe="gan_mog_ring.py", centers=ring_centers(8, 1.0), std=0.01, default_steps=6000),
+    "ring": Dataset(recipe="gan_mog_ring.py", centers=ring_centers(8, 1.0), std=0.01, default_steps=5000),
 }
 
 GRID_TARGET = {"modes": 25, "hq": 90.0, "reverse_kl": 0.04}
@@ -299,8 +300,8 @@ def machine() -> str:
 
 
 def markdown(results: list[Result], args: argparse.Namespace, notes: set[str], started: str, command: str,
-             minutes: float) -> str:
-    """The results file: provenance, protocol, the table and the target check."""
+             minutes: float, status: str = "") -> str:
+    """The results file: provenance, protocol, the table and the target check (``status``: e.g. partial)."""
     datasets = split(args.datasets)
     steps = ", ".join(f"{d} {args.steps or DATASETS[d].default_steps}" for d in datasets)
     lines = [
@@ -310,7 +311,7 @@ def markdown(results: list[Result], args: argparse.Namespace, notes: set[str], s
         f"- machine: {machine()}; measured while other jobs (other agents' benchmarks and tests) shared the "
         "2 cores, so the seconds are wall-clock under load, not an idle machine's",
         f"- command: `{command}`",
-        f"- total wall-clock: {minutes:.1f} min",
+        f"- total wall-clock: {minutes:.1f} min" + (f" — **{status}**" if status else ""),
         f"- protocol: z ~ N(0, I) with latent_dim {LATENT_DIM} "
         f"({'overridden, see the notes' if notes else 'the recipes’ own'}), {args.samples} samples per model, "
         "HQ = σ-scaled distance to the nearest mode < 3, modes = modes with ≥ 1 HQ sample, reverse KL = "
@@ -382,15 +383,24 @@ def init_worker() -> None:
     tf.get_logger().setLevel("ERROR")
 
 
-def run_tasks(tasks: Sequence[Task], samples: int, jobs: int) -> list[tuple[dict[str, float], float, float]]:
-    """``train_and_score`` of every task, in order; ``jobs`` > 1 runs them in as many spawned processes."""
-    outputs: list[Any] = [None] * len(tasks)
+Output = tuple[dict[str, float], float, float]  # scores, wall-clock s, CPU s of one run
+
+
+def run_tasks(tasks: Sequence[Task], samples: int, jobs: int,
+              on_done: Callable[[list[Output | None]], None] | None = None) -> list[Output]:
+    """``train_and_score`` of every task, in order; ``jobs`` > 1 runs them in as many spawned processes.
+
+    ``on_done`` is called after every finished run with the outputs so far (None for runs not done yet).
+    """
+    outputs: list[Output | None] = [None] * len(tasks)
 
     def report(i: int) -> None:
         t, (scores, seconds, cpu_seconds) = tasks[i], outputs[i]
         print(f"{t.dataset} {t.variant} seed {t.seed}: {scores['modes']} modes, "
               f"{100 * scores['high_quality']:.1f} % HQ, reverse KL {scores['reverse_kl']:.3f}, "
               f"{seconds:.0f} s ({cpu_seconds:.0f} CPU s)", flush=True)
+        if on_done is not None:
+            on_done(list(outputs))
 
     if jobs == 1:
         for i, t in enumerate(tasks):
@@ -406,11 +416,13 @@ def run_tasks(tasks: Sequence[Task], samples: int, jobs: int) -> list[tuple[dict
     return outputs
 
 
-def collect(tasks: Sequence[Task], outputs: Sequence[tuple[dict[str, float], float, float]],
-            methods: Mapping[str, Variant]) -> list[Result]:
-    """Groups per-seed outputs into one ``Result`` per (dataset, variant), in task order."""
+def collect(tasks: Sequence[Task], outputs: Sequence[Output | None], methods: Mapping[str, Variant]) -> list[Result]:
+    """Groups per-seed outputs into one ``Result`` per (dataset, variant), in task order (skipping None)."""
     results: dict[tuple[str, str], Result] = {}
-    for t, (scores, seconds, cpu_seconds) in zip(tasks, outputs, strict=True):
+    for t, output in zip(tasks, outputs, strict=True):
+        if output is None:
+            continue
+        scores, seconds, cpu_seconds = output
         key = (t.dataset, t.variant)
         if key not in results:
             results[key] = Result(t.dataset, t.variant, methods[t.variant].label, int(t.config.train.steps))
@@ -440,13 +452,23 @@ def main(argv: Sequence[str] | None = None) -> list[Result]:
         for seed in range(args.seeds)
     ]
     print(f"{len(tasks)} runs, {args.jobs} at a time; {machine()}", flush=True)
-    results = collect(tasks, run_tasks(tasks, args.samples, args.jobs), methods)
-    text = markdown(results, args, notes, started, command, (time.perf_counter() - clock) / 60)
-    print("\n" + text)
+
+    def write(results: list[Result], status: str = "") -> str:
+        text = markdown(results, args, notes, started, command, (time.perf_counter() - clock) / 60, status)
+        if args.results:
+            os.makedirs(os.path.dirname(os.path.abspath(args.results)), exist_ok=True)
+            with open(args.results, "w") as f:
+                f.write(text)
+        return text
+
+    def partial(outputs: list[Output | None]) -> None:  # a killed run still leaves the finished rows
+        done = sum(o is not None for o in outputs)
+        if done < len(outputs):
+            write(collect(tasks, outputs, methods), f"partial: {done} of {len(outputs)} runs done")
+
+    results = collect(tasks, run_tasks(tasks, args.samples, args.jobs, partial), methods)
+    print("\n" + write(results))
     if args.results:
-        os.makedirs(os.path.dirname(os.path.abspath(args.results)), exist_ok=True)
-        with open(args.results, "w") as f:
-            f.write(text)
         print(f"wrote {args.results}")
     return results
 

@@ -91,4 +91,16 @@ def test_tiny_run_prints_a_table_of_finite_scores(bench: ModuleType, tmp_path: o
     rows = [line for line in text.splitlines() if line.startswith("| grid |")]
     assert len(rows) == 2 + 3  # ours (gan, r1) + PacGAN GAN, PacGAN4, VEEGAN
     assert "| grid | R1-GAN (γ 0.1) | ours, 1 seed | 20 |" in text and "| PacGAN4 | PacGAN Table 1 |" in text
-    assert "latent_dim 2" in text and "command: `" in text and "2 cores" in text
+    assert "latent_dim 2" in text and "command: `" in text and "2 cores" in text and "partial" not in text
+
+
+def test_collect_groups_seeds_and_skips_unfinished_runs(bench: ModuleType) -> None:
+    args = bench.parse_args(["--steps=100", "--seeds=2"])
+    methods = bench.variants(args.r1)
+    tasks = [bench.Task("ring", "gan", seed, bench.run_config("ring", methods["gan"], args, seed, set()))
+             for seed in range(2)]
+    done = ({"modes": 7, "high_quality": 0.5, "reverse_kl": 0.1}, 3.0, 2.0)
+    (result,) = bench.collect(tasks, [None, done], methods)
+    assert (result.modes, result.hq, result.reverse_kl, result.seconds, result.cpu_seconds) == (
+        [7.0], [50.0], [0.1], [3.0], [2.0])
+    assert bench.collect(tasks, [None, None], methods) == []
