@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import keras
 import pytest
 import tensorflow as tf
 
@@ -59,10 +60,41 @@ def test_kill_between_the_two_renames_is_recovered(tmp_path):
 
 
 def test_signature_called_with_wrong_dtype_fails_clearly(tmp_path):
-    # A wrong *shape* is not checked by a loaded signature itself (seen here: [1, 2] passed a [None] spec);
-    # it fails in the first op that needs the shape (e.g. the generator's matmul).
     path = str(tmp_path / "generator")
     save(1.0, path)
     serve = tf.saved_model.load(path).signatures["serving_default"]
     with pytest.raises((TypeError, ValueError, tf.errors.InvalidArgumentError), match="(?i)float|int32|dtype"):
         serve(x=tf.zeros([1], tf.int32))
+
+
+def test_a_plain_signature_does_not_check_shapes_so_ours_do(tmp_path):
+    # Why export.signature_function exists: a loaded tf.function signature checks dtypes only.
+    path = str(tmp_path / "generator")
+    save(1.0, path)
+    assert tf.saved_model.load(path).signatures["serving_default"](x=tf.zeros([2, 3]))["y"].shape == [2, 3]
+
+
+def test_generator_signatures_reject_a_wrong_shape_naming_the_input(tmp_path):
+    generator = keras.Sequential([keras.Input((4,)), keras.layers.Dense(6)])
+    module = export.GeneratorExport(generator, latent_dim=4, kind="points")
+    path = export.save_module(module, module.signatures(), str(tmp_path / "generator"))
+    loaded = tf.saved_model.load(path)
+    serve, sample = loaded.signatures["serving_default"], loaded.signatures["sample"]
+    assert serve(z=tf.zeros([2, 4]))["samples"].shape == [2, 6]
+    assert sample(count=tf.constant(3), seed=tf.constant(0, tf.int64))["samples"].shape == [3, 6]
+    for bad in (tf.zeros([2, 3]), tf.zeros([4]), tf.zeros([1, 2, 4])):
+        with pytest.raises(tf.errors.InvalidArgumentError, match=r"Shape of tensor z .* expected shape \[\?,4\]"):
+            serve(z=bad)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Shape of tensor count"):
+        sample(count=tf.constant([3]), seed=tf.constant(0, tf.int64))
+    with pytest.raises((TypeError, ValueError, tf.errors.InvalidArgumentError), match="(?i)float|int32|dtype"):
+        serve(z=tf.zeros([2, 4], tf.int32))
+
+
+def test_signature_function_checks_unknown_spatial_dims_only_where_known():
+    fn = export.signature_function(lambda images: {"n": tf.shape(images)[0]},
+                                   tf.TensorSpec([None, None, None, 3], tf.float32, "images"))
+    assert int(fn(tf.zeros([2, 5, 7, 3]))["n"]) == 2
+    concrete = fn.get_concrete_function()
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Shape of tensor images"):
+        concrete(tf.zeros([2, 5, 7, 1]))

@@ -7,15 +7,18 @@ generator). A generator SavedModel has two signatures:
 * ``sample(count: int32 [], seed: int64 []) -> {"samples": ...}``
 
 Image models return uint8 NHWC in [0, 255]; points and signals return float32.
+Every signature checks the dtype *and* the shape of its inputs (``signature_function``).
 The export is written next to its destination and renamed into place, so a
 crash during export never leaves a half-written SavedModel where a good one was.
 """
 
 from __future__ import annotations
 
+import functools
 import glob
 import os
 import shutil
+from collections.abc import Callable
 from typing import Any
 
 import keras
@@ -23,9 +26,30 @@ import tensorflow as tf
 from absl import logging
 
 
+def signature_function(fn: Callable[..., Any], *specs: tf.TensorSpec) -> Any:
+    """``tf.function(fn, input_signature=specs)`` that also checks every input's shape when called.
+
+    A loaded SavedModel signature checks only the dtypes of its inputs: a float32 [2, 3] tensor fed to a
+    [None, 4] spec runs and can silently return a wrong result. Each input here goes through
+    ``tf.ensure_shape`` first, so a wrong shape fails with ``InvalidArgumentError: Shape of tensor NAME
+    [got] is not compatible with expected shape [want]`` naming the input.
+    """
+
+    @functools.wraps(fn)
+    def checked(*args: tf.Tensor) -> Any:
+        return fn(*(tf.ensure_shape(x, spec.shape, name=spec.name) for x, spec in zip(args, specs, strict=True)))
+
+    return tf.function(checked, input_signature=list(specs))
+
+
 def images_to_uint8(x: tf.Tensor) -> tf.Tensor:
     """[-1, 1] float images → uint8 [0, 255]."""
     return tf.cast(tf.clip_by_value(tf.round((tf.cast(x, tf.float32) + 1.0) * 127.5), 0.0, 255.0), tf.uint8)
+
+
+def uint8_to_images(x: tf.Tensor) -> tf.Tensor:
+    """uint8 [0, 255] → float32 [-1, 1] (the inverse of ``images_to_uint8``)."""
+    return tf.cast(x, tf.float32) / 127.5 - 1.0
 
 
 class GeneratorExport(tf.Module):
@@ -36,11 +60,9 @@ class GeneratorExport(tf.Module):
         self.generator = generator
         self.latent_dim = latent_dim
         self.kind = kind
-        self.serve = tf.function(self._serve, input_signature=[tf.TensorSpec([None, latent_dim], tf.float32, "z")])
-        self.sample = tf.function(
-            self._sample,
-            input_signature=[tf.TensorSpec([], tf.int32, "count"), tf.TensorSpec([], tf.int64, "seed")],
-        )
+        self.serve = signature_function(self._serve, tf.TensorSpec([None, latent_dim], tf.float32, "z"))
+        self.sample = signature_function(
+            self._sample, tf.TensorSpec([], tf.int32, "count"), tf.TensorSpec([], tf.int64, "seed"))
 
     def _output(self, x: tf.Tensor) -> dict[str, tf.Tensor]:
         if self.kind == "image":

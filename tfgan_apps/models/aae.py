@@ -39,7 +39,7 @@ from tfgan_apps.callbacks import current_step
 from tfgan_apps.data.toy import ring_centers
 from tfgan_apps.distribute import replica_draw
 from tfgan_apps.errors import ConfigError
-from tfgan_apps.export import GeneratorExport
+from tfgan_apps.export import GeneratorExport, signature_function, uint8_to_images
 from tfgan_apps.models.base import G_SALT, GAN
 from tfgan_apps.models.conditional import refuse_stabilizers
 from tfgan_apps.nets import build_network
@@ -106,10 +106,10 @@ class EncoderExport(tf.Module):
         self.encoder = encoder
         self.kind = kind
         dtype = tf.uint8 if kind == "image" else tf.float32
-        self.serve = tf.function(self._serve, input_signature=[tf.TensorSpec([None, *input_shape], dtype, "images")])
+        self.serve = signature_function(self._serve, tf.TensorSpec([None, *input_shape], dtype, "images"))
 
     def _serve(self, images: tf.Tensor) -> dict[str, tf.Tensor]:
-        x = tf.cast(images, tf.float32) / 127.5 - 1.0 if self.kind == "image" else images
+        x = uint8_to_images(images) if self.kind == "image" else images
         return {"code": tf.cast(self.encoder(x, training=False), tf.float32)}
 
     def signatures(self) -> dict[str, Any]:

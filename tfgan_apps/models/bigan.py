@@ -39,14 +39,10 @@ import tensorflow as tf
 
 from tfgan_apps import losses
 from tfgan_apps.errors import ConfigError
+from tfgan_apps.export import signature_function, uint8_to_images
 from tfgan_apps.models.base import G_SALT, GAN, d_salt
 from tfgan_apps.nets import build_network
 from tfgan_apps.registry import DISCRIMINATORS, ENCODERS, GENERATORS, MODELS
-
-
-def uint8_to_images(x: tf.Tensor) -> tf.Tensor:
-    """uint8 [0, 255] → float32 [-1, 1] (the inverse of ``export.images_to_uint8``)."""
-    return tf.cast(x, tf.float32) / 127.5 - 1.0
 
 
 class EncoderExport(tf.Module):
@@ -63,7 +59,7 @@ class EncoderExport(tf.Module):
             spec = tf.TensorSpec([None, *input_shape], tf.uint8, "images")
         else:
             spec = tf.TensorSpec([None, *input_shape], tf.float32, "signals" if kind == "signal" else "samples")
-        self.encode = tf.function(self._encode, input_signature=[spec])
+        self.encode = signature_function(self._encode, spec)
 
     def _encode(self, x: tf.Tensor) -> dict[str, tf.Tensor]:
         x = uint8_to_images(x) if self.kind == "image" else x

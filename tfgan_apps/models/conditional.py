@@ -31,7 +31,7 @@ import tensorflow as tf
 from tfgan_apps import losses
 from tfgan_apps.distribute import replica_draw
 from tfgan_apps.errors import ConfigError
-from tfgan_apps.export import images_to_uint8
+from tfgan_apps.export import images_to_uint8, signature_function
 from tfgan_apps.models.base import G_SALT, GAN, d_salt
 from tfgan_apps.nets import build_network
 from tfgan_apps.nets.conditional import (
@@ -81,10 +81,10 @@ class ConditionalGeneratorExport(tf.Module):
         self.generator = generator
         self.latent_dim = latent_dim
         self.kind = kind
-        self.serve = tf.function(self._serve, input_signature=[
-            tf.TensorSpec([None, latent_dim], tf.float32, "z"), tf.TensorSpec([None], tf.int32, "labels")])
-        self.sample = tf.function(self._sample, input_signature=[
-            tf.TensorSpec([None], tf.int32, "labels"), tf.TensorSpec([], tf.int64, "seed")])
+        self.serve = signature_function(
+            self._serve, tf.TensorSpec([None, latent_dim], tf.float32, "z"), tf.TensorSpec([None], tf.int32, "labels"))
+        self.sample = signature_function(
+            self._sample, tf.TensorSpec([None], tf.int32, "labels"), tf.TensorSpec([], tf.int64, "seed"))
 
     def _serve(self, z: tf.Tensor, labels: tf.Tensor) -> dict[str, tf.Tensor]:
         x = self.generator([z, labels], training=False)

@@ -62,7 +62,7 @@ from absl import logging
 
 from tfgan_apps import losses
 from tfgan_apps.errors import ConfigError
-from tfgan_apps.export import images_to_uint8
+from tfgan_apps.export import images_to_uint8, signature_function, uint8_to_images
 from tfgan_apps.models.base import GAN, replica_info
 from tfgan_apps.nets import build_network
 from tfgan_apps.registry import DISCRIMINATORS, GENERATORS, LOSSES, MODELS
@@ -234,15 +234,15 @@ class RestorerExport(tf.Module):
         self.generator = generator
         self.multiple, self.scale = int(multiple), int(scale)
         spec = [None, None, None, channels]
-        self.serve = tf.function(self._serve, input_signature=[tf.TensorSpec(spec, tf.uint8, "images")])
-        self.restore_float = tf.function(self._float, input_signature=[tf.TensorSpec(spec, tf.float32, "images")])
+        self.serve = signature_function(self._serve, tf.TensorSpec(spec, tf.uint8, "images"))
+        self.restore_float = signature_function(self._float, tf.TensorSpec(spec, tf.float32, "images"))
         self.info = tf.function(self._info, input_signature=[])
 
     def _float(self, images: tf.Tensor) -> dict[str, tf.Tensor]:
         return {"restored": restore_images(self.generator, images, self.multiple, self.scale)}
 
     def _serve(self, images: tf.Tensor) -> dict[str, tf.Tensor]:
-        x = tf.cast(images, tf.float32) / 127.5 - 1.0
+        x = uint8_to_images(images)
         return {"restored": images_to_uint8(self._float(x)["restored"])}
 
     def _info(self) -> dict[str, tf.Tensor]:

@@ -32,7 +32,7 @@ import tensorflow as tf
 from tfgan_apps import losses, visualize
 from tfgan_apps.distribute import replica_draw
 from tfgan_apps.errors import ConfigError
-from tfgan_apps.export import GeneratorExport
+from tfgan_apps.export import GeneratorExport, signature_function
 from tfgan_apps.models.base import GAN
 from tfgan_apps.nets.heads import with_head
 from tfgan_apps.registry import MODELS
@@ -273,14 +273,14 @@ class InfoGANExport(tf.Module):
         super().__init__(name="infogan_export")
         self.base = GeneratorExport(generator, latent_dim + categories + continuous, kind)
         self.latent_dim, self.categories, self.continuous = latent_dim, categories, continuous
-        self.serve = tf.function(self._serve, input_signature=[
+        self.serve = signature_function(
+            self._serve,
             tf.TensorSpec([None, latent_dim], tf.float32, "z"),
             tf.TensorSpec([None], tf.int32, "categorical"),
             tf.TensorSpec([None, continuous], tf.float32, "continuous"),
-        ])
-        self.sample = tf.function(
-            self._sample, input_signature=[tf.TensorSpec([], tf.int32, "count"), tf.TensorSpec([], tf.int64, "seed")]
         )
+        self.sample = signature_function(
+            self._sample, tf.TensorSpec([], tf.int32, "count"), tf.TensorSpec([], tf.int64, "seed"))
 
     def _serve(self, z: tf.Tensor, categorical: tf.Tensor, continuous: tf.Tensor) -> dict[str, tf.Tensor]:
         onehot = tf.one_hot(categorical, self.categories, dtype=tf.float32)
