@@ -65,3 +65,14 @@ def test_eval_callback_logs_metrics_during_training(tmp_path):
     acc.Reload()
     assert [e.step for e in acc.Tensors("Eval/fid")] == [2, 4]
     assert "Eval/coverage" in acc.Tags()["tensors"]
+
+
+def test_auto_features_see_through_a_wrapped_digits_source():
+    # The SGAN's source is "indexed:digits": still digits, so "auto" picks the digits classifier.
+    from tfgan_apps.data.pipeline import load_source
+
+    config = tiny_config(data__source="indexed:digits", data__heldout=100)
+    source = load_source(config.data)
+    assert source.name == "indexed:digits"
+    assert evaluation.is_digits(source) and evaluation.resolve_features("auto", source) == "classifier"
+    assert evaluation.resolve_features("auto", load_source(tiny_config(data__source="lfw").data)) == "inception"

@@ -38,6 +38,13 @@ def default_cache_dir() -> str:
     return os.environ.get("TFGAN_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "tfgan_apps"))
 
 
+def is_digits(source: Any) -> bool:
+    """Whether ``source`` is sklearn digits, directly or wrapped (e.g. ``indexed:digits`` of the SGAN)."""
+    while getattr(source, "base", None) is not None:
+        source = source.base
+    return source.name.startswith("digits")
+
+
 def resolve_features(features: str, source: Any) -> str:
     """Turns ``auto`` into a concrete feature network name for a data source."""
     if features not in FEATURES:
@@ -46,7 +53,7 @@ def resolve_features(features: str, source: Any) -> str:
         return features
     if source.kind != "image":
         return "raw"
-    return "classifier" if source.name.startswith("digits") else "inception"
+    return "classifier" if is_digits(source) else "inception"
 
 
 def feature_fn(features: str, source: Any, cache_dir: str | None = None,
@@ -58,7 +65,7 @@ def feature_fn(features: str, source: Any, cache_dir: str | None = None,
     if name == "raw":
         return lambda x: (np.asarray(x, np.float32).reshape(len(x), -1), None)
     if name == "classifier":
-        if not source.name.startswith("digits"):
+        if not is_digits(source):
             raise ConfigError("features='classifier' is the digits classifier; use 'inception' or 'raw' here")
         size, _, channels = source.shape
         return nets.digits_classifier(cache_dir or default_cache_dir(), image_size=size, channels=channels)

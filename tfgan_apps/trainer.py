@@ -161,7 +161,10 @@ def _hparams(config: ml_collections.ConfigDict) -> dict[str, Any]:
 
 def train(config: ml_collections.ConfigDict, workdir: str,
           profile_steps: tuple[int, int] | str | None = None) -> dict[str, Any]:
-    """Trains (or resumes) to ``config.train.steps`` and exports; returns the final logs and paths.
+    """Trains (or resumes) to ``config.train.steps`` and exports.
+
+    Returns ``step``, the final ``logs``, the ``exports`` paths, ``workdir``, the weights ``fingerprint``
+    and the trained ``model`` itself (for scoring it in the same process).
 
     ``profile_steps=(START, END)`` (or ``"START,END"``) writes a TensorBoard profiler
     trace of those training steps under ``workdir/plugins/profile/`` (``callbacks.Profiler``).
@@ -202,7 +205,7 @@ def train(config: ml_collections.ConfigDict, workdir: str,
         shutil.rmtree(workdir, ignore_errors=True)
         paths = {}
     return {"step": int(model.step.numpy()), "logs": logs, "exports": paths, "workdir": workdir,
-            "fingerprint": fingerprint}
+            "fingerprint": fingerprint, "model": model}
 
 
 def weights_fingerprint(model: keras.Model) -> str:
