@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.conftest import ROOT, tiny_config
+from tests.conftest import ROOT, run_cli, tiny_config
 from tfgan_apps import callbacks, models, trainer
+from tfgan_apps.config import base_config, validate
 from tfgan_apps.data import make_dataset
-from tfgan_apps.errors import TrainingError
+from tfgan_apps.errors import ConfigError, TrainingError
 from tfgan_apps.models.base import GAN, examples_independent
 
 
@@ -162,3 +163,21 @@ def test_mixed_bfloat16_two_steps_finite(tmp_path, name):
         keras.mixed_precision.set_global_policy("float32")
     assert result["step"] == 2
     assert result["logs"] and all(math.isfinite(v) for v in result["logs"].values()), result["logs"]
+
+
+def test_jit_compile_and_d_pass_are_config_fields_with_checked_values(tmp_path):
+    assert base_config().model.d_pass == "auto" and base_config().train.jit_compile is True
+    config = tiny_config()
+    config.train.jit_compile = "auto"  # an object-typed field: a bool or "auto"
+    validate(config)
+    for field, value, message in (("train.jit_compile", "maybe", "True, False or 'auto'"),
+                                  ("train.jit_compile", 2, "True, False or 'auto'"),
+                                  ("model.d_pass", "twice", "auto, joint, separate")):
+        bad = tiny_config()
+        section, key = field.split(".")
+        bad[section][key] = value
+        with pytest.raises(ConfigError, match=message):
+            validate(bad)
+    result = run_cli("-m", "tfgan_apps.train", "--config=configs/dcgan_digits.py", f"--workdir={tmp_path}",
+                     "--config.train.jit_compile=sometimes")
+    assert result.returncode != 0 and "jit_compile must be True, False or 'auto'" in result.stderr

@@ -31,6 +31,9 @@ def base_config() -> ml_collections.ConfigDict:
     c.model.name = "gan"
     c.model.latent_dim = 64
     c.model.loss = "non_saturating"
+    # "auto" | "joint" | "separate": one D call on concatenated real+fake or two calls (models/base.py;
+    # auto = joint exactly when D treats examples independently, e.g. no BatchNorm).
+    c.model.d_pass = "auto"
     # Every penalty is listed so any can be switched on from a flag; 0 = off.
     # weight_clip's value is the clip bound c (WGAN: 0.01).
     c.model.penalties = ml_collections.ConfigDict(
@@ -84,7 +87,9 @@ def base_config() -> ml_collections.ConfigDict:
     c.train.image_every = 500
     c.train.checkpoint_every = 500
     c.train.keep_checkpoints = 3
-    c.train.jit_compile = True
+    # True | False | "auto" (time a few steps each way on the first call and keep the faster; see
+    # models.probe_jit_compile). An object-typed field, so --config.train.jit_compile=auto parses.
+    c.train.jit_compile = ml_collections.FieldReference(True, field_type=object)
     c.train.steps_per_execution = 1
     c.train.mixed_precision = "float32"
     c.train.seed = 0
@@ -211,6 +216,12 @@ def validate(config: ml_collections.ConfigDict) -> None:
            f"unknown strategy {config.train.strategy!r}; valid choices: {', '.join(STRATEGIES)}")
     _check(config.train.mixed_precision in PRECISIONS,
            f"unknown mixed_precision {config.train.mixed_precision!r}; valid choices: {', '.join(PRECISIONS)}")
+    from tfgan_apps.models import jit_setting
+    from tfgan_apps.models.base import D_PASSES
+
+    jit_setting(config.train.jit_compile)
+    d_pass = config.model.get("d_pass", "auto")
+    _check(d_pass in D_PASSES, f"unknown model.d_pass {d_pass!r}; valid choices: {', '.join(D_PASSES)}")
     _check(config.train.on_nan in ON_NAN, f"unknown on_nan {config.train.on_nan!r}; valid choices: {', '.join(ON_NAN)}")
     optimizer = config.train.get("optimizer", "adam")
     _check(optimizer in OPTIMIZERS, f"unknown optimizer {optimizer!r}; valid choices: {', '.join(OPTIMIZERS)}")

@@ -60,7 +60,9 @@ def jit_setting(value: Any) -> bool | str:
         if lowered in ("false", "0", "no"):
             return False
         raise ConfigError(f"config.train.jit_compile must be True, False or 'auto', got {value!r}")
-    return bool(value)
+    if value in (True, False, 0, 1) and not isinstance(value, float):
+        return bool(value)
+    raise ConfigError(f"config.train.jit_compile must be True, False or 'auto', got {value!r}")
 
 
 def compile_model(model: keras.Model, train_cfg: Any) -> keras.Model:
