@@ -24,7 +24,7 @@ setup(
         "tqdm>=4.60",
     ],
     extras_require={
-        "test": ["pytest>=7", "ruff>=0.4"],
+        "test": ["pytest>=7", "pytest-xdist>=3", "ruff>=0.4"],
         # benchmarks/train_speed.py's PyTorch rows (CPU build); never needed by the package or its tests.
         "bench": ["torch==2.13.0"],
     },
