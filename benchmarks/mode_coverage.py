@@ -49,12 +49,10 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import dataclasses
-import datetime
 import importlib.util
 import math
 import multiprocessing
 import os
-import platform
 import shlex
 import sys
 import tempfile
@@ -66,12 +64,14 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TFGAN_PROGRESS", "0")
 
 import keras  # noqa: E402
 import ml_collections  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from provenance import load_average, load_note, machine, utc_now  # noqa: E402
 
 from tfgan_apps import trainer  # noqa: E402
 from tfgan_apps.data import make_dataset  # noqa: E402
@@ -287,29 +287,17 @@ def target_lines(results: list[Result]) -> list[str]:
     return out
 
 
-def machine() -> str:
-    """CPU model and core count of this machine (from /proc/cpuinfo when there is one)."""
-    model = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
-        model = names[0] if names else model
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores, no GPU, TensorFlow {tf.__version__}"
-
-
 def markdown(results: list[Result], args: argparse.Namespace, notes: set[str], started: str, command: str,
-             minutes: float, status: str = "") -> str:
-    """The results file: provenance, protocol, the table and the target check (``status``: e.g. partial)."""
+             minutes: float, status: str = "", load: str = "") -> str:
+    """The results file: provenance, protocol, the table and the target check (``status``: e.g. partial;
+    ``load``: how busy the machine was, ``provenance.load_note``)."""
     datasets = split(args.datasets)
     steps = ", ".join(f"{d} {args.steps or DATASETS[d].default_steps}" for d in datasets)
     lines = [
         "# Mode coverage on PacGAN's 2-D mixtures of Gaussians",
         "",
         f"- date (UTC): {started}",
-        f"- machine: {machine()}; measured while other jobs (other agents' benchmarks and tests) shared the "
-        "2 cores, so the seconds are wall-clock under load, not an idle machine's",
+        f"- machine: {machine()}" + (f"; {load}" if load else ""),
         f"- command: `{command}`",
         f"- total wall-clock: {minutes:.1f} min" + (f" — **{status}**" if status else ""),
         f"- protocol: z ~ N(0, I) with latent_dim {LATENT_DIM} "
@@ -439,7 +427,7 @@ def main(argv: Sequence[str] | None = None) -> list[Result]:
     """Trains every (dataset, variant, seed), prints the table and writes ``--results``; returns the results."""
     args = parse_args(argv)
     tf.get_logger().setLevel("ERROR")
-    started = datetime.datetime.now(datetime.timezone.utc).strftime("%a %b %d %H:%M:%S UTC %Y")
+    started, load_start = utc_now(), load_average()
     command = "TFGAN_PROGRESS=0 .venv/bin/python benchmarks/mode_coverage.py " + " ".join(
         shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
     clock = time.perf_counter()
@@ -454,7 +442,8 @@ def main(argv: Sequence[str] | None = None) -> list[Result]:
     print(f"{len(tasks)} runs, {args.jobs} at a time; {machine()}", flush=True)
 
     def write(results: list[Result], status: str = "") -> str:
-        text = markdown(results, args, notes, started, command, (time.perf_counter() - clock) / 60, status)
+        text = markdown(results, args, notes, started, command, (time.perf_counter() - clock) / 60, status,
+                        load_note(load_start, load_average()))
         if args.results:
             os.makedirs(os.path.dirname(os.path.abspath(args.results)), exist_ok=True)
             with open(args.results, "w") as f:

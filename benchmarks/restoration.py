@@ -37,10 +37,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import datetime
 import importlib.util
 import os
-import platform
 import shlex
 import shutil
 import sys
@@ -52,11 +50,13 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TFGAN_PROGRESS", "0")
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from provenance import load_average, load_note, machine, utc_now  # noqa: E402
 from skimage.filters import median  # noqa: E402
 from skimage.morphology import footprint_rectangle  # noqa: E402
 from skimage.restoration import denoise_bilateral, denoise_nl_means, denoise_tv_chambolle  # noqa: E402
@@ -251,18 +251,6 @@ def picture(rows: list[Row], pairs: list, scale: int, path: str, pad: int = 4) -
     return [first] + [r.method for r in columns] + ["target"]
 
 
-def machine() -> str:
-    """CPU model and core count of this machine (from /proc/cpuinfo when there is one)."""
-    model = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
-        model = names[0] if names else model
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores, no GPU, TensorFlow {tf.__version__}"
-
-
 def targets(task: str, rows: list[Row]) -> str:
     """The issue's target for a task and whether the PSNR-oriented model (the L1 row) meets it."""
     by = {r.method.split(" (")[0]: r.metrics for r in rows}
@@ -281,14 +269,14 @@ def targets(task: str, rows: list[Row]) -> str:
 
 
 def markdown(results: list[tuple[str, list[Row], float, list[str]]], args: argparse.Namespace,
-             started: str, command: str) -> str:
+             started: str, command: str, load: str = "") -> str:
     """The results file: provenance, one table for all tasks, the targets and the pictures."""
     lines = [
         "# Restoration benchmark: held-out bundled photos",
         "",
         f"- date (UTC): {started}",
-        f"- machine: {machine()}; the 2 cores were **shared with other jobs** (two other agents' benchmarks "
-        "and tests), so wall-clock minutes buy less compute than on an idle machine: see the CPU seconds",
+        f"- machine: {machine()}" + (f"; {load}" if load else "")
+        + "; on a shared machine wall-clock minutes buy less compute: see the CPU seconds",
         f"- command: `{command}`",
         f"- training per task: {args.minutes:g} min wall-clock budget, the first {1 - args.gan_fraction:.0%} "
         "reconstruction (L1) pretraining, the rest GAN fine-tuning; tasks one after another",
@@ -348,7 +336,7 @@ def main() -> None:
     if not 0 <= args.gan_fraction < 1:
         parser.error("--gan_fraction must be in [0, 1)")
     tf.get_logger().setLevel("ERROR")
-    started = datetime.datetime.now(datetime.timezone.utc).strftime("%a %b %d %H:%M:%S UTC %Y")
+    started, load_start = utc_now(), load_average()
     command = "python benchmarks/restoration.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     print(f"held-out photos, {args.minutes:g} min of training per task; {machine()}")
     print(f"{'task':8s} {'method':44s} {'PSNR':>6s}  {'SSIM':>7s}  {'PSNR-Y':>6s}  {'SSIM-Y':>7s}  notes")
@@ -356,7 +344,7 @@ def main() -> None:
     if args.results:
         os.makedirs(os.path.dirname(os.path.abspath(args.results)), exist_ok=True)
         with open(args.results, "w") as f:
-            f.write(markdown(results, args, started, command))
+            f.write(markdown(results, args, started, command, load_note(load_start, load_average())))
         print(f"wrote {args.results}")
 
 

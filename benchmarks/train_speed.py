@@ -37,9 +37,7 @@ on a loaded machine they are the steadier ones. A data-only loop times the input
 from __future__ import annotations
 
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -54,14 +52,16 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from absl import app, flags  # noqa: E402
 from flops import function_flops  # noqa: E402
+from provenance import cpu_model  # noqa: E402
 
 from tfgan_apps import losses, models  # noqa: E402
 from tfgan_apps.data import load_source, make_dataset  # noqa: E402
 
-ALL_MODES = ("fit", "fit_xla", "fit_bf16", "fit_xla_bf16", "fit_spe4", "fit_xla_spe4", "ln_separate", "ln_joint",
-             "eager", "torch")
+ALL_MODES = ("fit", "fit_xla", "fit_bf16", "fit_xla_bf16", "fit_spe4", "fit_xla_spe4", "fit_xla_reuse",
+             "ln_separate", "ln_joint", "eager", "torch", "torch_reuse")
 _SIZES = flags.DEFINE_list("sizes", ["32", "64"], "Image sides (8·2^k).")
-_MODES = flags.DEFINE_list("modes", ["fit", "fit_xla", "fit_bf16", "fit_xla_bf16", "eager", "torch"],
+_MODES = flags.DEFINE_list("modes", ["fit", "fit_xla", "fit_bf16", "fit_xla_bf16", "fit_xla_reuse", "eager", "torch",
+                                     "torch_reuse"],
                            f"Modes to time, from {', '.join(ALL_MODES)}.")
 _EXTRA_32 = flags.DEFINE_list("extra_modes_32", ["ln_separate", "ln_joint"], "Modes timed at the smallest side only.")
 _STEPS_32 = flags.DEFINE_integer("steps_32", 8, "Timed steps per mode per round at 32².")
@@ -88,7 +88,7 @@ def matmul_gflops(n: int = 2048, repeats: int = 3) -> tuple[float, float]:
 
 
 def make_config(size: int, jit: bool = False, precision: str = "float32", spe: int = 1, d_norm: str = "batch",
-                d_pass: str = "auto") -> Any:
+                d_pass: str = "auto", reuse: bool = False) -> Any:
     """``configs/dcgan64_bench.py`` at side ``size`` with the mode's settings."""
     c = dcgan64_bench.get_config()
     c.data.image_size = size
@@ -97,6 +97,7 @@ def make_config(size: int, jit: bool = False, precision: str = "float32", spe: i
     c.model.discriminator.norm = d_norm
     if d_pass != "auto":
         c.model.d_pass = d_pass
+    c.model.reuse_fakes = reuse
     c.train.jit_compile = jit
     c.train.mixed_precision = precision
     c.train.steps_per_execution = spe
@@ -157,10 +158,11 @@ class EagerMode:
 class TorchMode:
     """The same DCGAN and algorithm in PyTorch, fed from the same tf.data pipeline."""
 
-    def __init__(self, size: int, source: Any) -> None:
+    def __init__(self, size: int, source: Any, reuse: bool = False) -> None:
         from torch_dcgan import TorchDCGAN
 
-        self.net = TorchDCGAN(size, 3, _WIDTH.value, 100, _BATCH.value, threads=_TORCH_THREADS.value)
+        self.net = TorchDCGAN(size, 3, _WIDTH.value, 100, _BATCH.value, threads=_TORCH_THREADS.value,
+                              reuse_fake=reuse)
         self.iterator = iter(make_dataset(source, _BATCH.value, seed=0))
         self.run(1)
 
@@ -182,8 +184,8 @@ def build_mode(name: str, size: int, source: Any) -> Any:
     """The runner of one mode (see the module docstring)."""
     if name == "eager":
         return EagerMode(size, source)
-    if name == "torch":
-        return TorchMode(size, source)
+    if name in ("torch", "torch_reuse"):
+        return TorchMode(size, source, reuse=name == "torch_reuse")
     if name in ("ln_separate", "ln_joint"):
         return FitMode(size, source, d_norm="layer", d_pass=name[3:])
     settings: dict[str, Any] = {"jit": "_xla" in name}
@@ -191,6 +193,8 @@ def build_mode(name: str, size: int, source: Any) -> Any:
         settings["precision"] = "mixed_bfloat16"
     if name.endswith("_spe4"):
         settings["spe"] = 4
+    if name.endswith("_reuse"):
+        settings["reuse"] = True
     return FitMode(size, source, **settings)
 
 
@@ -202,14 +206,6 @@ def data_only_rate(source: Any, batches: int = 30) -> float:
     for _ in range(batches):
         next(iterator)["x"].numpy()
     return batches / (time.perf_counter() - t0)
-
-
-def cpu_name() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        return next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Model name"))
-    except (OSError, StopIteration):
-        return platform.processor() or "unknown CPU"
 
 
 def timed(fn: Callable[[], dict[str, float]]) -> tuple[float, float, dict[str, float]]:
@@ -229,6 +225,9 @@ def bench_size(size: int, source: Any, names: list[str], steps: int) -> tuple[li
         print(f"  {size}² {name}: built and warmed up in {setup[name]:.0f} s", flush=True)
     counted = modes.get("fit") or FitMode(size, source)
     flops = FitMode.flops(counted)
+    flops_reuse = None
+    if any(n.endswith("_reuse") for n in modes):  # one G forward pass less: counted on its own graph
+        flops_reuse = FitMode.flops(modes.get("fit_xla_reuse") or FitMode(size, source, reuse=True))
     wall: dict[str, list[float]] = {n: [] for n in modes}
     cpu: dict[str, list[float]] = {n: [] for n in modes}
     final: dict[str, dict[str, float]] = {}
@@ -248,7 +247,8 @@ def bench_size(size: int, source: Any, names: list[str], steps: int) -> tuple[li
         rows.append({"size": size, "mode": name, "rate": statistics.median(wall[name]),
                      "cpu": statistics.median(cpu[name]), "d_loss": final[name].get("d_loss", float("nan")),
                      "g_loss": final[name].get("g_loss", float("nan")), "setup": setup[name]})
-    facts = {"flops": flops, "matmul": max(peaks), "matmul_cpu": max(cpu_peaks), "data": data_only_rate(source)}
+    facts = {"flops": flops, "flops_reuse": flops_reuse, "matmul": max(peaks), "matmul_cpu": max(cpu_peaks),
+             "data": data_only_rate(source)}
     return rows, facts
 
 
@@ -258,6 +258,8 @@ DESCRIPTIONS = {
     "fit_xla_spe4": "Keras `fit`, fp32, XLA, steps_per_execution 4",
     "ln_separate": "LayerNorm D, two D calls", "ln_joint": "LayerNorm D, joint D call",
     "eager": "eager `GradientTape` loop, fp32", "torch": "PyTorch, fp32",
+    "fit_xla_reuse": "Keras `fit`, fp32, XLA, G step on D's fakes (`reuse_fakes`)",
+    "torch_reuse": "PyTorch, fp32, G step on D's fakes (the example's algorithm)",
 }
 
 
@@ -276,13 +278,16 @@ def table(rows: list[dict[str, Any]], facts: dict[int, dict[str, Any]]) -> str:
     for row in rows:
         f = facts[row["size"]]
         same = {r["mode"]: r for r in rows if r["size"] == row["size"]}
-        gflops = row["rate"] * f["flops"] / 1e9
-        cpu_gflops = f["flops"] / row["cpu"] / 1e9
+        reuse = row["mode"].endswith("_reuse")
+        flops = f["flops_reuse"] if reuse else f["flops"]
+        torch_ref = "torch_reuse" if reuse and "torch_reuse" in same else "torch"
+        gflops = row["rate"] * flops / 1e9
+        cpu_gflops = flops / row["cpu"] / 1e9
         lines.append(
             f"| {row['size']}² | {DESCRIPTIONS[row['mode']]} | {row['rate']:.3f} | {row['rate'] * _BATCH.value:.1f} | "
             f"{gflops:.1f} | {100 * gflops / f['matmul']:.0f} % | {_ratio(row, same, 'eager', 'rate')} | "
-            f"{_ratio(row, same, 'torch', 'rate')} | {row['cpu']:.2f} | {100 * cpu_gflops / f['matmul_cpu']:.0f} % | "
-            f"{_ratio(row, same, 'eager', 'cpu', True)} | {_ratio(row, same, 'torch', 'cpu', True)} | "
+            f"{_ratio(row, same, torch_ref, 'rate')} | {row['cpu']:.2f} | {100 * cpu_gflops / f['matmul_cpu']:.0f} % | "
+            f"{_ratio(row, same, 'eager', 'cpu', True)} | {_ratio(row, same, torch_ref, 'cpu', True)} | "
             f"{row['d_loss']:.3f} | {row['g_loss']:.3f} |")
     return "\n".join(lines)
 
@@ -294,11 +299,12 @@ def main(argv: list[str]) -> None:
     if unknown:
         raise app.UsageError(f"unknown modes {sorted(unknown)}; valid: {', '.join(ALL_MODES)}")
     notes = []
-    if "torch" in names and not torch_available():
-        names.remove("torch")
+    torch_names = [n for n in names if n.startswith("torch")]
+    if torch_names and not torch_available():
+        names = [n for n in names if n not in torch_names]
         notes.append("PyTorch rows skipped: torch is not installed (`pip install -e .[bench]`).")
     torch_version = ""
-    if "torch" in names:
+    if any(n.startswith("torch") for n in names):
         import torch
 
         torch_version = f", PyTorch {torch.__version__} ({_TORCH_THREADS.value} threads)"
@@ -316,11 +322,13 @@ def main(argv: list[str]) -> None:
         rows += size_rows
     load_end = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     header = [f"DCGAN (configs/dcgan64_bench.py: ngf = ndf = {_WIDTH.value}, nz = 100, batch {_BATCH.value}), "
-              f"{_ROUNDS.value} interleaved rounds; {cpu_name()}, {os.cpu_count()} cores; TF {tf.__version__}, "
+              f"{_ROUNDS.value} interleaved rounds; {cpu_model()}, {os.cpu_count()} cores; TF {tf.__version__}, "
               f"Keras {keras.__version__}{torch_version}; load average {load:.1f} at start, {load_end:.1f} at end; "
               f"total {time.perf_counter() - t_start:.0f} s.", ""]
     for size, f in facts.items():
-        header.append(f"- {size}²: {f['flops'] / 1e9:.1f} GFLOP per training step (counted in the traced graph); "
+        reuse = f" ({f['flops_reuse'] / 1e9:.4g} with `reuse_fakes`)" if f["flops_reuse"] else ""
+        header.append(f"- {size}²: {f['flops'] / 1e9:.4g} GFLOP per training step{reuse} (counted in the traced "
+                      "graph); "
                       f"fp32 matmul 2048² in this run: {f['matmul']:.1f} GFLOP/s, {f['matmul_cpu']:.1f} GFLOP per "
                       f"CPU second (best of rounds); input pipeline "
                       f"alone: {f['data']:.0f} batches/s.")

@@ -48,11 +48,9 @@ import gc
 import glob
 import math
 import os
-import platform
 import shlex
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -61,11 +59,13 @@ from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TFGAN_PROGRESS", "0")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
 import ml_collections  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from provenance import cpu_model, load_average, load_note, machine, utc_now  # noqa: E402, F401
 
 from tfgan_apps import evaluation, trainer  # noqa: E402
 from tfgan_apps.data import Source, load_source  # noqa: E402
@@ -462,43 +462,13 @@ def format_tables(rows: Sequence[Row], baseline_steps: int) -> str:
     return "\n".join(parts)
 
 
-def cpu_model() -> str:
-    """The CPU model name from /proc/cpuinfo (platform's guess elsewhere)."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
-def utc_date() -> str:
-    """``date -u`` output."""
-    try:
-        return subprocess.run(["date", "-u"], capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return time.strftime("%a %b %d %H:%M:%S UTC %Y", time.gmtime())
-
-
-def load_average() -> str:
-    """The 1/5/15-minute load averages."""
-    try:
-        return ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    except OSError:
-        return "unknown"
-
-
 def header(command: str, args: argparse.Namespace, load_start: str, load_end: str, total_seconds: float) -> str:
     """Date, machine, software, command and settings of a benchmark run."""
     return "\n".join([
         "# GAN variants: same short budget, speed, final losses, sample quality",
         "",
-        f"- date: {utc_date()}",
-        f"- machine: {cpu_model()}, {os.cpu_count()} cores, no GPU, shared with other jobs while measured "
-        f"(load average {load_start} at the start, {load_end} at the end)",
-        f"- software: Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}",
+        f"- date: {utc_now()}",
+        f"- machine: {machine()}; {load_note(load_start, load_end)}",
         f"- command: `{command}`",
         f"- budget: {args.steps_image} generator steps for image recipes, {args.steps_toy} for 2-D mixtures and "
         f"1-D signals; {args.num_samples} generated samples per metric; seed {args.seed}; total "

@@ -181,3 +181,53 @@ def test_jit_compile_and_d_pass_are_config_fields_with_checked_values(tmp_path):
     result = run_cli("-m", "tfgan_apps.train", "--config=configs/dcgan_digits.py", f"--workdir={tmp_path}",
                      "--config.train.jit_compile=sometimes")
     assert result.returncode != 0 and "jit_compile must be True, False or 'auto'" in result.stderr
+
+
+def test_reuse_fakes_updates_g_through_the_d_steps_fakes_against_the_updated_d():
+    """reuse_fakes: D's update is unchanged; G's update is plain SGD on -log σ(D_new(G(z_d))) with the z of
+    D's update, computed here by hand from a copy of the networks."""
+    from tfgan_apps.data import load_source
+    from tfgan_apps.models.base import d_salt
+
+    config = tiny_config(model__discriminator__norm="none", model__generator__norm="none")
+    source = load_source(config.data)
+    built = []
+    for reuse in (True, False):
+        keras.utils.set_random_seed(0)
+        g, d = GAN.build_networks(config.model, source, False)
+        model = GAN(g, d, latent_dim=config.model.latent_dim, reuse_fakes=reuse)
+        model.compile(d_optimizer=keras.optimizers.SGD(0.05), g_optimizer=keras.optimizers.SGD(0.05))
+        built.append(model)
+    reuse, fresh = built
+    for a, b in zip(reuse.weights, fresh.weights):
+        b.assign(a)
+    g_before = [w.numpy() for w in reuse.generator.trainable_variables]
+    z_d = reuse.sample_latent(16, d_salt(0))  # the D update's z at step 0
+    real = tf.constant(np.random.default_rng(0).uniform(-1, 1, (16, 16, 16, 1)), tf.float32)
+    logs = {k: float(v) for k, v in reuse.train_step({"x": real}).items()}
+    fresh_logs = {k: float(v) for k, v in fresh.train_step({"x": real}).items()}
+    for key in ("d_loss", "d_real", "d_fake"):  # the D update does not depend on reuse_fakes
+        assert logs[key] == pytest.approx(fresh_logs[key], rel=1e-6), key
+    for a, b in zip(reuse.discriminator.weights, fresh.discriminator.weights):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6, atol=1e-7)
+    # By hand: G (weights from before the step) on z_d, through the updated D.
+    for w, value in zip(fresh.generator.trainable_variables, g_before):
+        w.assign(value)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.nn.softplus(-tf.reshape(fresh.discriminator(fresh.generator(z_d, training=True),
+                                                                             training=True), [16, -1])))
+    grads = tape.gradient(loss, fresh.generator.trainable_variables)
+    assert logs["g_loss"] == pytest.approx(float(loss), rel=1e-5)
+    for w, before, grad in zip(reuse.generator.trainable_variables, g_before, grads):
+        np.testing.assert_allclose(w.numpy(), before - 0.05 * grad.numpy(), rtol=1e-4, atol=1e-6)
+    assert not np.allclose(reuse.generator.trainable_variables[0].numpy(), g_before[0])
+
+
+def test_reuse_fakes_is_refused_by_variants_with_their_own_step():
+    from tests.test_model import load_recipe
+    from tfgan_apps.data import load_source
+
+    config = load_recipe(os.path.join(ROOT, "configs", "began_digits.py"))
+    config.model.reuse_fakes = True
+    with pytest.raises(ConfigError, match="reuse_fakes is for the base GAN"):
+        models.build(config, load_source(config.data))

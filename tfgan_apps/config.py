@@ -34,6 +34,9 @@ def base_config() -> ml_collections.ConfigDict:
     # "auto" | "joint" | "separate": one D call on concatenated real+fake or two calls (models/base.py;
     # auto = joint exactly when D treats examples independently, e.g. no BatchNorm).
     c.model.d_pass = "auto"
+    # True: G's update reuses the D update's fakes and G's forward pass (PyTorch's DCGAN example; one G pass
+    # less per step); False: a fresh z for G's update, as in the papers. Base GAN only (models/base.py).
+    c.model.reuse_fakes = False
     # Every penalty is listed so any can be switched on from a flag; 0 = off.
     # weight_clip's value is the clip bound c (WGAN: 0.01).
     c.model.penalties = ml_collections.ConfigDict(

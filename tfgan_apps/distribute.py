@@ -80,8 +80,15 @@ def strategy_from(name: str, tpu: str = "") -> tf.distribute.Strategy:
     if name == "multi_worker":
         return tf.distribute.MultiWorkerMirroredStrategy()
     if name == "tpu":
-        resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu or None)
-        tf.config.experimental_connect_to_cluster(resolver)
-        tf.tpu.experimental.initialize_tpu_system(resolver)
+        try:
+            resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu or None)
+            tf.config.experimental_connect_to_cluster(resolver)
+            tf.tpu.experimental.initialize_tpu_system(resolver)
+        except (ValueError, RuntimeError, tf.errors.OpError) as err:
+            where = f"at {tpu!r}" if tpu else "on this machine (not a TPU VM)"
+            raise ConfigError(
+                f"strategy=tpu: no TPU found {where} ({type(err).__name__}: {str(err).splitlines()[0][:200]}); "
+                "run on a TPU VM or set --config.train.tpu=NAME_OR_GRPC_ADDRESS, or pick another strategy"
+            ) from None
         return tf.distribute.TPUStrategy(resolver)
     raise ConfigError(f"unknown strategy {name!r}; valid choices: {', '.join(STRATEGIES)}")

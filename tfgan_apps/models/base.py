@@ -31,6 +31,13 @@ with salts + 32 / + 33). Forcing ``"joint"`` on a BatchNorm D changes the
 algorithm (one mixed batch, as some DCGAN ports do); ``"separate"`` always makes
 two calls. Only the base ``discriminator_step`` uses it; variants that override
 ``discriminate`` or ``discriminator_step`` keep their own calls.
+
+``reuse_fakes=True`` is the other saving, and the algorithm of PyTorch's DCGAN
+example: the generator update reuses the last discriminator update's fake batch
+(same z) and backpropagates through the forward pass of G that made it, instead
+of drawing a new z and running G again — one G forward pass less per step. G's
+loss still sees the *updated* D. Off by default (the generator update then uses
+a fresh z, as in the GAN papers); base-class algorithm only.
 """
 
 from __future__ import annotations
@@ -101,6 +108,8 @@ class GAN(keras.Model):
         instance noise, packing, replay); None / {} = all off.
       d_pass: ``"auto"`` | ``"joint"`` | ``"separate"``: one D call on real+fake
         concatenated or two calls in the discriminator update (module docstring).
+      reuse_fakes: the generator update reuses the last D update's fakes and G's
+        forward pass for them (module docstring).
     """
 
     def __init__(
@@ -114,11 +123,16 @@ class GAN(keras.Model):
         seed: int = 0,
         stabilizers: Mapping[str, Any] | None = None,
         d_pass: str = "auto",
+        reuse_fakes: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         if d_pass not in D_PASSES:
             raise ConfigError(f"unknown d_pass {d_pass!r}; valid choices: {', '.join(D_PASSES)}")
+        if reuse_fakes and any(getattr(type(self), name) is not getattr(GAN, name)
+                               for name in ("train_step", "discriminator_step", "generator_step")):
+            raise ConfigError(f"model.reuse_fakes is for the base GAN's algorithm; {type(self).__name__} has its "
+                              "own training step: set model.reuse_fakes=False")
         if not 1 <= d_steps <= MAX_D_STEPS:
             raise ConfigError(f"train.d_steps must be in [1, {MAX_D_STEPS}], got {d_steps}")
         self.generator = generator
@@ -132,6 +146,7 @@ class GAN(keras.Model):
         self.seed = int(seed)
         self.stabilizers = Stabilizers(stabilizers, generator)
         self.joint_d_pass = d_pass == "joint" or (d_pass == "auto" and examples_independent(discriminator))
+        self.reuse_fakes = bool(reuse_fakes)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.tracker_names()}
         self.built = True  # the networks are built functional models; nothing to infer from data
 
@@ -154,6 +169,7 @@ class GAN(keras.Model):
             seed=config.train.seed,
             **({"stabilizers": enabled} if enabled else {}),
             **({"d_pass": d_pass} if d_pass != "auto" else {}),
+            **({"reuse_fakes": True} if model_cfg.get("reuse_fakes", False) else {}),
             **cls.extra_settings(model_cfg, source),
         )
 
@@ -374,10 +390,12 @@ class GAN(keras.Model):
         n = tf.shape(d_real)[0]
         return out[:n], out[n:]
 
-    def discriminator_step(self, real: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
+    def discriminator_step(self, real: tf.Tensor, salt: int, fake: tf.Tensor | None = None) -> dict[str, tf.Tensor]:
         """One discriminator update on a real batch and a fresh fake batch (real and fake draw
-        independent stabilizer randomness: salts + 32 and + 33)."""
-        fake = self.generator(self.sample_latent(tf.shape(real)[0], salt), training=True)
+        independent stabilizer randomness: salts + 32 and + 33); ``fake``: G's output made by the
+        caller (``reuse_fakes``), else G runs here."""
+        if fake is None:
+            fake = self.generator(self.sample_latent(tf.shape(real)[0], salt), training=True)
         fake = self.replay_fakes(fake, salt)
         with tf.GradientTape() as tape:
             real_out, fake_out = self.discriminate_real_fake(real, fake, salt)
@@ -393,11 +411,21 @@ class GAN(keras.Model):
             "d_fake": self.global_mean(losses.per_example_mean(fake_out)),
         }
 
-    def generator_step(self, batch_size: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
-        """One generator update against the current discriminator."""
-        z = self.sample_latent(batch_size, salt)
-        with tf.GradientTape() as tape:
-            fake_out = self.discriminate(self.generator(z, training=True), salt=salt)
+    def generator_step(self, batch_size: tf.Tensor, salt: int,
+                       reused: tuple[tf.Tensor, tf.GradientTape] | None = None) -> dict[str, tf.Tensor]:
+        """One generator update against the current discriminator.
+
+        ``reused``: (fakes, the tape that recorded G's forward pass for them) from the D update
+        (``reuse_fakes``); the tape records on, so G's gradient flows back through that pass.
+        """
+        if reused is None:
+            tape = tf.GradientTape()
+            with tape:
+                fake = self.generator(self.sample_latent(batch_size, salt), training=True)
+        else:
+            fake, tape = reused
+        with tape:
+            fake_out = self.discriminate(fake, salt=salt)
             g_adv = self.global_mean(self.adversarial.generator(fake_out))
         self.apply_update(self.g_optimizer, tape, g_adv, self.generator.trainable_variables)
         return {"g_loss": g_adv, "g_adv": g_adv}
@@ -406,8 +434,17 @@ class GAN(keras.Model):
         """``d_steps`` discriminator updates (one real slice each), then one generator update."""
         real = data["x"]
         logs: dict[str, tf.Tensor] = {}
-        for i, chunk in enumerate(tf.split(real, self.d_steps) if self.d_steps > 1 else [real]):
-            logs.update(self.discriminator_step(chunk, salt=d_salt(i)))
+        chunks = tf.split(real, self.d_steps) if self.d_steps > 1 else [real]
+        reused = None
+        for i, chunk in enumerate(chunks):
+            if self.reuse_fakes and i == len(chunks) - 1:  # record G's pass for the generator update
+                tape = tf.GradientTape()
+                with tape:
+                    fake = self.generator(self.sample_latent(tf.shape(chunk)[0], d_salt(i)), training=True)
+                reused = (fake, tape)
+                logs.update(self.discriminator_step(chunk, salt=d_salt(i), fake=fake))
+            else:  # (subclasses' discriminator_step / generator_step take no fake / reused)
+                logs.update(self.discriminator_step(chunk, salt=d_salt(i)))
         batch_size = tf.shape(real)[0] // self.d_steps
-        logs.update(self.generator_step(batch_size, salt=G_SALT))
+        logs.update(self.generator_step(batch_size, salt=G_SALT, **({"reused": reused} if reused else {})))
         return self.update_trackers(logs)
