@@ -7,6 +7,7 @@ import os
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from tests.conftest import ROOT, tiny_config
 from tfgan_apps import trainer
@@ -66,6 +67,36 @@ def test_wgan_weight_clipping_bounds_every_discriminator_weight(tmp_path):
     assert int(run.model.d_optimizer.iterations.numpy()) == 10  # n_critic = 5 per generator step
     for w in run.model.discriminator.trainable_weights:
         assert np.abs(w.numpy()).max() <= 0.01 + 1e-7, w.path
+
+
+def test_scaled_gradients_multiply_by_the_loss_scale_after_the_tape_stopped():
+    from tfgan_apps.models.base import scaled_gradients
+
+    w = tf.Variable([1.0, -2.0])
+    with tf.GradientTape(persistent=True) as tape:
+        loss = tf.reduce_sum(w**2)
+    plain = scaled_gradients(keras.optimizers.SGD(0.1), tape, loss, [w])[0]
+    scaler = keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(0.1), initial_scale=1024.0)
+    scaler.build([w])
+    np.testing.assert_allclose(plain.numpy(), [2.0, -4.0])
+    np.testing.assert_allclose(scaled_gradients(scaler, tape, loss, [w])[0].numpy(), [2048.0, -4096.0])
+
+
+def test_mixed_float16_loss_scales_both_optimizers_and_the_penalty(tmp_path):
+    # The GPU path, run on the CPU: both optimizers are dynamic loss-scale optimizers and a WGAN-GP step
+    # (penalty with its own inner backward pass) stays finite.
+    config = tiny_config(train__mixed_precision="mixed_float16", model__loss="wasserstein",
+                         model__discriminator__norm="layer")
+    config.model.penalties.gradient_penalty = 10.0
+    try:
+        run, history = fit(config, tmp_path, 2)
+        for optimizer in (run.model.d_optimizer, run.model.g_optimizer):
+            assert isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+        assert run.model.generator.compute_dtype == "float16"
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert all(np.isfinite(v).all() for v in history.values())
+    assert history["gradient_penalty"][-1] > 0
 
 
 def test_mixed_bfloat16_runs_on_cpu(tmp_path):

@@ -56,6 +56,19 @@ from tfgan_apps.registry import DISCRIMINATORS, GENERATORS, MODELS, PENALTIES
 from tfgan_apps.stabilizers import Stabilizers, packed_shape, packing_factor
 from tfgan_apps.stabilizers import settings as stabilizer_settings
 
+
+def scaled_gradients(optimizer: keras.optimizers.Optimizer, tape: tf.GradientTape, loss: tf.Tensor,
+                     variables: list[tf.Variable]) -> list[tf.Tensor | None]:
+    """Gradients of ``loss`` multiplied by the optimizer's loss scale (1 unless it is a ``LossScaleOptimizer``,
+    i.e. under ``mixed_float16``), which ``apply_gradients`` divides out again.
+
+    The scale enters as the output gradient of the backward pass, so this works after the tape has stopped
+    recording (multiplying the loss by the scale outside the tape would cut it off from the variables).
+    """
+    scale = optimizer.scale_loss(tf.ones_like(loss))
+    return tape.gradient(loss, variables, output_gradients=tf.cast(scale, loss.dtype))
+
+
 # Call-site salts of the stateless seeds (``step_seed``): discriminator update i owns
 # [D_SALT_STRIDE·i, D_SALT_STRIDE·(i + 1)) (its z, penalties at +1.., real/fake streams at +32/+33),
 # the generator update owns the top of the field [G_SALT − 1, 2**SALT_BITS).
@@ -319,8 +332,7 @@ class GAN(keras.Model):
 
         After a step of ``g_optimizer`` it calls ``after_generator_update`` (the EMA update).
         """
-        grads = tape.gradient(optimizer.scale_loss(loss), variables)
-        optimizer.apply_gradients(zip(grads, variables))
+        optimizer.apply_gradients(zip(scaled_gradients(optimizer, tape, loss, variables), variables))
         if optimizer is getattr(self, "g_optimizer", None):
             self.after_generator_update()
 

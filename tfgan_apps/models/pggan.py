@@ -59,7 +59,7 @@ import tensorflow as tf
 
 from tfgan_apps import losses
 from tfgan_apps.errors import ConfigError
-from tfgan_apps.models.base import GAN, replica_info
+from tfgan_apps.models.base import GAN, replica_info, scaled_gradients
 from tfgan_apps.nets import build_network
 from tfgan_apps.nets.pggan import downscale, lerp, upscale
 from tfgan_apps.registry import DISCRIMINATORS, GENERATORS, MODELS
@@ -107,7 +107,7 @@ def zero_filled_gradients(optimizer: keras.optimizers.Optimizer, tape: tf.Gradie
 
     ``tf.switch_case`` branches must return the same structure, so unused layers get zeros.
     """
-    grads = tape.gradient(optimizer.scale_loss(loss), variables)
+    grads = scaled_gradients(optimizer, tape, loss, variables)
     return [tf.zeros(v.shape, v.dtype) if g is None else g for g, v in zip(grads, variables)]
 
 
