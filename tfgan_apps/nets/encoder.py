@@ -18,6 +18,7 @@ import keras
 
 from tfgan_apps.errors import ConfigError
 from tfgan_apps.nets.dcgan import dcgan_discriminator
+from tfgan_apps.nets.heads import body_features
 from tfgan_apps.nets.mlp import mlp_discriminator
 from tfgan_apps.registry import ENCODERS
 
@@ -29,10 +30,9 @@ def discriminator_features(discriminator: keras.Model) -> keras.KerasTensor:
     spectral normalisation) applied to flat features; a model built on this tensor
     shares every weight below the head with ``discriminator``.
     """
-    head = discriminator.layers[-1]
-    if head.output is not discriminator.outputs[0] or len(discriminator.outputs) != 1:
+    if len(discriminator.outputs) != 1 or discriminator.layers[-1].output is not discriminator.outputs[0]:
         raise ConfigError(f"network {discriminator.name!r} does not end with a single logit layer")
-    features = head.input
+    features = body_features(discriminator)
     if len(features.shape) != 2:
         raise ConfigError(
             f"network {discriminator.name!r} has features of shape {features.shape} before its logit; "
