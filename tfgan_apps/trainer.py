@@ -251,8 +251,9 @@ def _fit(run: Run, start: int, guard: cb.NonFiniteGuard,
     ]
     if profile and run.is_chief:
         callbacks.append(cb.Profiler(workdir, *profile, config.train.steps_per_execution))
+    # shuffle=False: the pipeline shuffles (statelessly, so resumes repeat it); Keras would only warn.
     history = model.fit(dataset, epochs=steps // loop, initial_epoch=start // loop, steps_per_epoch=loop,
-                        callbacks=callbacks, verbose=0)
+                        callbacks=callbacks, verbose=0, shuffle=False)
     writer.close()
     return {k: float(v[-1]) for k, v in history.history.items()}
 

@@ -87,11 +87,11 @@ def compile_model(model: keras.Model, train_cfg: Any) -> keras.Model:
 def _timed_steps(model: keras.Model, dataset: tf.data.Dataset, steps: int) -> float:
     """Median seconds per training step over ``steps`` executions after one warm-up execution."""
     stride = max(int(model.steps_per_execution), 1)
-    model.fit(dataset, epochs=1, steps_per_epoch=stride, verbose=0)  # traces / compiles
+    model.fit(dataset, epochs=1, steps_per_epoch=stride, verbose=0, shuffle=False)  # traces / compiles
     times = []
     for _ in range(steps):
         start = time.perf_counter()
-        model.fit(dataset, epochs=1, steps_per_epoch=stride, verbose=0)
+        model.fit(dataset, epochs=1, steps_per_epoch=stride, verbose=0, shuffle=False)
         times.append((time.perf_counter() - start) / stride)
     return statistics.median(times)
 
