@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
+import types
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ["TFGAN_PROGRESS"] = "0"
@@ -15,6 +17,21 @@ import pytest  # noqa: E402
 from tfgan_apps.config import base_config  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def import_path(path: str, name: str) -> types.ModuleType:
+    """Imports a script (a benchmark, a recipe) from its file path as module ``name``."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_recipe(name_or_path: str) -> ml_collections.ConfigDict:
+    """``get_config()`` of a recipe: a name in configs/ (``"sngan_digits"``) or a path to a config file."""
+    path = name_or_path if name_or_path.endswith(".py") else os.path.join(ROOT, "configs", f"{name_or_path}.py")
+    return import_path(path, "recipe_" + os.path.basename(path)[:-3]).get_config()
 
 
 def tiny_config(**overrides: object) -> ml_collections.ConfigDict:

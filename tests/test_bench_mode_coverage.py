@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import os
-import sys
 from types import ModuleType, SimpleNamespace
 
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, import_path
 
 PATH = os.path.join(ROOT, "benchmarks", "mode_coverage.py")
 
@@ -19,11 +17,7 @@ PATH = os.path.join(ROOT, "benchmarks", "mode_coverage.py")
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
     """The benchmark script imported from its path."""
-    spec = importlib.util.spec_from_file_location("bench_mode_coverage", PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return import_path(PATH, "bench_mode_coverage")
 
 
 def test_mean_se_matches_numpy(bench: ModuleType) -> None:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import os
-import sys
 from types import ModuleType
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, import_path
 
 PATH = os.path.join(ROOT, "benchmarks", "variants.py")
 GAN_RECIPES = {
@@ -25,11 +23,7 @@ GAN_RECIPES = {
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
     """The benchmark script imported from its path."""
-    spec = importlib.util.spec_from_file_location("bench_variants", PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return import_path(PATH, "bench_variants")
 
 
 def test_lists_every_gan_recipe_and_no_restoration_one(bench: ModuleType) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import textwrap
 
@@ -11,7 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import load_recipe, run_cli
 from tfgan_apps import trainer
 from tfgan_apps.data import make_dataset
 from tfgan_apps.errors import ConfigError
@@ -27,10 +26,7 @@ from tfgan_apps.registry import LOSSES
 
 def recipe(name: str, **overrides):
     """A config from configs/ shrunk to 16 px crops, width-8 nets and 4 steps without XLA."""
-    spec = importlib.util.spec_from_file_location("recipe", os.path.join(ROOT, "configs", f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    c = module.get_config()
+    c = load_recipe(name)
     c.data.image_size, c.data.batch_size = 16, 8
     c.data.photos, c.data.eval_photos, c.data.eval_crop = ("coins", "gravel"), ("chelsea",), 32
     c.model.generator.width, c.model.discriminator.width = 8, 8

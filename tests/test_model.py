@@ -1,7 +1,6 @@
 """The base GAN: finite losses, moving weights, seeds, penalties in the loop, dtype policies, every config."""
 
 import glob
-import importlib.util
 import os
 
 import keras
@@ -9,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.conftest import ROOT, tiny_config
+from tests.conftest import ROOT, load_recipe, tiny_config
 from tfgan_apps import trainer
 from tfgan_apps.data import make_dataset
 from tfgan_apps.errors import ConfigError
@@ -105,13 +104,6 @@ def test_mixed_bfloat16_runs_on_cpu(tmp_path):
     finally:
         keras.mixed_precision.set_global_policy("float32")
     assert all(np.isfinite(v).all() for v in history.values())
-
-
-def load_recipe(path):
-    spec = importlib.util.spec_from_file_location("recipe", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.get_config()
 
 
 RECIPES = sorted(glob.glob(os.path.join(ROOT, "configs", "*.py")))

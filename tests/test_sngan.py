@@ -1,26 +1,17 @@
 """SNGAN's ResNet builders and spectral norm, and the base-class variant recipes (WGAN's RMSProp, PacGAN)."""
 
-import importlib.util
-import os
 
 import keras
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import load_recipe
 from tfgan_apps import trainer
 from tfgan_apps.config import validate
 from tfgan_apps.data import make_dataset
 from tfgan_apps.errors import ConfigError
 from tfgan_apps.nets import build_network
 from tfgan_apps.registry import DISCRIMINATORS, GENERATORS
-
-
-def load_recipe(name):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "configs", f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.get_config()
 
 
 def top_singular_value(kernel):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import glob
-import importlib.util
 import math
 import os
 
@@ -12,7 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.conftest import ROOT, run_cli, tiny_config
+from tests.conftest import load_recipe, run_cli, tiny_config
 from tfgan_apps import callbacks, models, trainer
 from tfgan_apps.config import base_config, validate
 from tfgan_apps.data import make_dataset
@@ -135,10 +134,7 @@ def test_auto_d_pass_is_joint_only_for_batch_independent_discriminators():
 
 
 def _recipe(name: str, **overrides: object):
-    spec = importlib.util.spec_from_file_location("recipe", os.path.join(ROOT, "configs", f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    c = module.get_config()
+    c = load_recipe(name)
     c.data.image_size, c.data.batch_size = 16, 8
     c.model.generator.width = c.model.discriminator.width = 8
     c.train.steps, c.train.jit_compile, c.export.enabled = 2, False, False
@@ -224,10 +220,9 @@ def test_reuse_fakes_updates_g_through_the_d_steps_fakes_against_the_updated_d()
 
 
 def test_reuse_fakes_is_refused_by_variants_with_their_own_step():
-    from tests.test_model import load_recipe
     from tfgan_apps.data import load_source
 
-    config = load_recipe(os.path.join(ROOT, "configs", "began_digits.py"))
+    config = load_recipe("began_digits")
     config.model.reuse_fakes = True
     with pytest.raises(ConfigError, match="reuse_fakes is for the base GAN"):
         models.build(config, load_source(config.data))
