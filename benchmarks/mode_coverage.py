@@ -2,7 +2,7 @@
 
     TFGAN_PROGRESS=0 .venv/bin/python benchmarks/mode_coverage.py [--datasets=grid,ring]
         [--variants=gan,wgan_gp,r1,pacgan4] [--seeds=3] [--steps=0] [--samples=2500]
-        [--batch_size=128] [--ema | --no-ema] [--r1=0.1] [--jobs=2]
+        [--batch_size=128] [--ema | --no-ema] [--r1=0.1] [--jobs=2] [--set FIELD=VALUE ...]
         [--results=benchmarks/results/mode_coverage.md]
 
 The protocol of PacGAN (Lin et al. 2018) after VEEGAN (Srivastava et al. 2017):
@@ -70,6 +70,7 @@ os.environ.setdefault("TFGAN_PROGRESS", "0")
 
 import keras  # noqa: E402
 import ml_collections  # noqa: E402
+import overrides as overrides_lib  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from provenance import load_average, load_note, machine, utc_now  # noqa: E402
 
@@ -185,29 +186,17 @@ def load_config(name: str) -> ml_collections.ConfigDict:
     return module.get_config()
 
 
-def apply_overrides(config: ml_collections.ConfigDict, overrides: Mapping[str, Any]) -> None:
-    """Sets dotted fields (``"model.penalties.r1"``) of ``config`` in place; every field must exist."""
-    for dotted, value in overrides.items():
-        *parents, leaf = dotted.split(".")
-        node = config
-        for key in parents:
-            node = node[key]
-        if leaf not in node:
-            raise KeyError(f"config has no field {dotted!r}")
-        node[leaf] = value
-
-
 def run_config(dataset: str, variant: Variant, args: argparse.Namespace, seed: int,
                notes: set[str]) -> ml_collections.ConfigDict:
     """The recipe of (dataset, variant) with the variant's and the protocol's overrides for one seed."""
     recipe = variant.recipes.get(dataset, DATASETS[dataset].recipe)
     config = load_config(recipe)
-    apply_overrides(config, variant.overrides)
+    overrides_lib.set_fields(config, variant.overrides)
     if config.model.latent_dim != LATENT_DIM:
         notes.add(f"`{recipe}` has latent_dim {config.model.latent_dim}: overridden to {LATENT_DIM}")
         config.model.latent_dim = LATENT_DIM
     steps = max(1, (args.steps or DATASETS[dataset].default_steps) // config.train.d_steps)
-    apply_overrides(config, {
+    overrides_lib.set_fields(config, {
         "train.steps": steps,
         "train.seed": seed,
         "train.jit_compile": False,
@@ -217,6 +206,7 @@ def run_config(dataset: str, variant: Variant, args: argparse.Namespace, seed: i
     })
     if args.batch_size:
         config.data.batch_size = args.batch_size
+    overrides_lib.apply_items(config, args.set)
     return config
 
 
@@ -309,7 +299,8 @@ def markdown(results: list[Result], args: argparse.Namespace, notes: set[str], s
         f"batch {args.batch_size or 'of the recipe'}, EMA generator {'on (β 0.999)' if args.ema else 'off'}, "
         f"steps (D updates) {steps}; WGAN-GP runs 1/5 as many G steps (5 D steps each); R1 γ {args.r1:g}; "
         f"{args.jobs} run(s) at a time"
-        + (", each in its own process with one TensorFlow thread" if args.jobs > 1 else ""),
+        + (", each in its own process with one TensorFlow thread" if args.jobs > 1 else "")
+        + "".join(f"; `{field}={value}`" for field, value in args.set),
         "- published rows: as printed in the papers' Table 1, with their own, larger networks (PacGAN: G 4 × 400, "
         "D 3 × 200 maxout, batch 100, per `configs/pacgan_mog_grid.py`); no published ring rows are repeated here",
         *[f"- note: {n}" for n in sorted(notes)],
@@ -339,6 +330,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--ema", action=argparse.BooleanOptionalAction, default=True,
                         help="score samples of the EMA generator (model.stabilizers.ema)")
     parser.add_argument("--r1", type=float, default=0.1, help="γ of the r1 variant")
+    parser.add_argument("--set", action="append", default=[], type=overrides_lib.parse_item, metavar="FIELD=VALUE",
+                        help="a config override for every run, e.g. --set train.lr_decay=step (repeatable)")
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                         help="runs trained at once, each in its own process with one TensorFlow thread "
                         "(1: one after another in this process, TensorFlow's default threads)")

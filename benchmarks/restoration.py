@@ -1,6 +1,7 @@
 """Restoration benchmark: PSNR/SSIM of our cGAN restorers vs classical baselines on held-out bundled photos.
 
     python benchmarks/restoration.py [--minutes=12] [--tasks=denoise,derain,sr] [--gan_fraction=0.25]
+        [--set FIELD=VALUE ...]
         [--workdir=/tmp/tfgan_restoration] [--results=benchmarks/results/restoration.md] [--pictures=docs]
 
 For each task (configs ``denoise_photos``, ``derain_photos``, ``srgan_x4_photos``)
@@ -21,7 +22,9 @@ centre-cropped to ``data.eval_crop`` px and degraded with the fixed seed
   it adversarially: here the first ``1 − gan_fraction`` of the time is the
   reconstruction phase, whose end is the PSNR-oriented model (row "L1"), the rest the
   GAN phase (``model.pretrain_steps`` set to the step reached, resumed from the
-  checkpoint as an interrupted run would be; row "GAN").
+  checkpoint as an interrupted run would be; row "GAN"). A learning-rate decay
+  (``--set train.lr_decay=cosine``) runs over each phase: ``TimeLimit`` moves its
+  window so it ends when the phase's time is up (a warm restart for the GAN phase).
 
 Metrics: uint8 images, RGB and BT.601 Y (MATLAB convention), border crop = scale
 for SR (``tfgan_apps.restoration_callbacks.quality``); mean over held-out images.
@@ -55,6 +58,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TFGAN_PROGRESS", "0")
 
 import keras  # noqa: E402
+import overrides as overrides_lib  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from provenance import load_average, load_note, machine, utc_now  # noqa: E402
 from skimage.filters import median  # noqa: E402
@@ -125,24 +129,43 @@ def evaluate(task: str, method: str, restore: RestoreFn, pairs: list, scale: int
 
 
 class TimeLimit(keras.callbacks.Callback):
-    """Stops ``fit`` after ``seconds`` of training, counted from the end of the first (compiling) step."""
+    """Stops ``fit`` after ``seconds`` of training, counted from the end of the first (compiling) step.
 
-    def __init__(self, seconds: float) -> None:
+    With a learning-rate decay (``model.lr_decay``, from ``train.lr_decay``) it also
+    fits the decay window to the time budget: after every step the window's end is
+    re-estimated as the step the budget will reach at the rate so far, so the rate
+    anneals over this phase and reaches its final value when the time is up.
+    """
+
+    def __init__(self, seconds: float, decay_start: float = 0.0) -> None:
         super().__init__()
-        self.seconds = seconds
+        self.seconds, self.decay_start = seconds, decay_start
         self.start: float | None = None
         self.cpu_start = 0.0
         self.first_step = 0.0
+        self.step0 = self.step1 = 0
 
     def on_train_begin(self, logs: Any = None) -> None:
         self.first_step = time.monotonic()
+        self.step0 = int(self.model.step.numpy())
+        self._fit_window(self.step0 + 10**9)  # no decay until the rate is known
+
+    def _fit_window(self, end: int) -> None:
+        decay = getattr(self.model, "lr_decay", None)
+        if decay is not None:
+            decay.set_window(self.step0 + int(self.decay_start * (end - self.step0)), end)
 
     def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
         now = time.monotonic()
         if self.start is None:
             self.start, self.first_step, self.cpu_start = now, now - self.first_step, time.process_time()
+            self.step1 = int(self.model.step.numpy())
         elif now - self.start > self.seconds:
             self.model.stop_training = True
+        else:
+            step = int(self.model.step.numpy())
+            rate = (step - self.step1) / (now - self.start)
+            self._fit_window(step + int(rate * (self.seconds - (now - self.start))) + 1)
 
 
 def train_for(config: Any, workdir: str, seconds: float) -> tuple[Any, str, float]:
@@ -157,8 +180,8 @@ def train_for(config: Any, workdir: str, seconds: float) -> tuple[Any, str, floa
     dataset = make_dataset(run.source, config.data.batch_size, seed=config.train.seed, start_step=start,
                            degradation=trainer.degradation_from(config.data))
     build = time.monotonic() - t0
-    limit = TimeLimit(seconds)
-    run.model.fit(dataset, epochs=10**6, steps_per_epoch=10, callbacks=[limit], verbose=0)
+    limit = TimeLimit(seconds, float(config.train.lr_decay_start))
+    run.model.fit(dataset, epochs=10**6, steps_per_epoch=10, callbacks=[limit], verbose=0, shuffle=False)
     run.manager.save(checkpoint_number=int(run.model.step.numpy()))
     steps = int(run.model.step.numpy()) - start
     trained = time.monotonic() - limit.start if limit.start else 0.0
@@ -279,7 +302,8 @@ def markdown(results: list[tuple[str, list[Row], float, list[str]]], args: argpa
         + "; on a shared machine wall-clock minutes buy less compute: see the CPU seconds",
         f"- command: `{command}`",
         f"- training per task: {args.minutes:g} min wall-clock budget, the first {1 - args.gan_fraction:.0%} "
-        "reconstruction (L1) pretraining, the rest GAN fine-tuning; tasks one after another",
+        "reconstruction (L1) pretraining, the rest GAN fine-tuning; tasks one after another"
+        + "".join(f"; `{field}={value}`" for field, value in args.set),
         "- held-out: 192 px centre crops of `chelsea` and `coffee` (never trained on), degraded with a fixed seed; "
         "uint8 metrics, Y = BT.601 luma, border crop 4 for SR; baselines tuned on a training photo",
         "",
@@ -304,6 +328,7 @@ def markdown(results: list[tuple[str, list[Row], float, list[str]]], args: argpa
 def run_task(task: str, args: argparse.Namespace) -> tuple[list[Row], float, list[str]]:
     """Baselines, then our model, then the picture of one task."""
     config = load_config(TASKS[task])
+    overrides_lib.apply_items(config, args.set)
     degradation = build_degradation(config.data.degradation.to_dict())
     scale = int(config.data.get("scale", 1) or 1)
     pairs = held_out_pairs(config.data, degradation, scale)
@@ -323,6 +348,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=12.0, help="training wall-clock minutes per task")
     parser.add_argument("--gan_fraction", type=float, default=0.25, help="share of the minutes in the GAN phase")
+    parser.add_argument("--set", action="append", default=[], type=overrides_lib.parse_item, metavar="FIELD=VALUE",
+                        help="a config override for every task, e.g. --set train.lr_decay=cosine (repeatable; a "
+                             "decay's window is fitted to each phase's time budget)")
     parser.add_argument("--tasks", default="denoise,derain,sr", help="comma-separated subset of " + ",".join(TASKS))
     parser.add_argument("--workdir", default="/tmp/tfgan_restoration", help="scratch run directories")
     parser.add_argument("--results", default=os.path.join(ROOT, "benchmarks", "results", "restoration.md"),

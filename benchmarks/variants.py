@@ -64,6 +64,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import keras  # noqa: E402
 import ml_collections  # noqa: E402
 import numpy as np  # noqa: E402
+import overrides as overrides_lib  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from provenance import cpu_model, load_average, load_note, machine, utc_now  # noqa: E402, F401
 
@@ -203,33 +204,6 @@ def base_source(source: Source) -> Source:
     return getattr(source, "base", source)
 
 
-def parse_value(text: str, current: Any) -> Any:
-    """``text`` converted to the type of the value it replaces."""
-    if isinstance(current, bool):
-        if text.lower() not in ("true", "false", "1", "0"):
-            raise ValueError(f"expected a boolean, got {text!r}")
-        return text.lower() in ("true", "1")
-    if isinstance(current, int):
-        return int(text)
-    if isinstance(current, float):
-        return float(text)
-    return text
-
-
-def apply_overrides(config: ml_collections.ConfigDict, overrides: Sequence[str]) -> None:
-    """Applies ``a.b.c=value`` overrides to the fields that exist in this recipe (others are skipped)."""
-    for item in overrides:
-        dotted, sep, text = item.partition("=")
-        if not sep:
-            raise ValueError(f"--set expects KEY=VALUE, got {item!r}")
-        *parents, leaf = dotted.removeprefix("config.").split(".")
-        node = config
-        for part in parents:
-            node = node.get(part) if isinstance(node, ml_collections.ConfigDict) else None
-        if isinstance(node, ml_collections.ConfigDict) and leaf in node:
-            node[leaf] = parse_value(text, node[leaf])
-
-
 def log_interval(steps: int) -> int:
     """The largest divisor of ``steps`` that is at most a fifth of it (at least 1): the first interval,
     which holds the compilation, is left out of steps/s."""
@@ -250,7 +224,7 @@ def scale_schedule(config: ml_collections.ConfigDict, steps: int) -> None:
         config.model.fade_steps = min(fade, *(n for _, n in scaled[1:])) if len(scaled) > 1 else fade
 
 
-def budget_config(path: str, steps: int, run_steps: int, seed: int, overrides: Sequence[str],
+def budget_config(path: str, steps: int, run_steps: int, seed: int, overrides: Sequence[tuple[str, str]],
                   jit: bool | None = None) -> ml_collections.ConfigDict:
     """The recipe with the benchmark's overrides, a schedule scaled to ``steps``, trained for ``run_steps``.
 
@@ -258,7 +232,7 @@ def budget_config(path: str, steps: int, run_steps: int, seed: int, overrides: S
     evaluation; no export (the benchmark restores the checkpoint).
     """
     config = load_config(path)
-    apply_overrides(config, overrides)
+    overrides_lib.apply_items(config, overrides, skip_missing=True)
     scale_schedule(config, steps)
     interval = log_interval(run_steps)
     config.train.update(steps=run_steps, seed=seed, log_every=interval, image_every=run_steps,
@@ -495,7 +469,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="also evaluate each recipe after this many steps (0: off)")
     parser.add_argument("--workdir_root", default="", help="run directories go here (default: a temp dir)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", type=overrides_lib.parse_item,
                         help="override a config field in every recipe that has it, e.g. data.batch_size=16")
     parser.add_argument("--config_dir", default=CONFIG_DIR, help=argparse.SUPPRESS)
     parser.add_argument("--results", default=DEFAULT_RESULTS, help="markdown file to write ('' = none)")
@@ -532,7 +506,7 @@ def _run_all(names: Sequence[str], variants: dict[str, str], args: argparse.Name
     references: set[tuple[str, tuple[int, ...]]] = set()
     for i, name in enumerate(names, 1):
         config = load_config(variants[name])
-        apply_overrides(config, args.set)
+        overrides_lib.apply_items(config, args.set, skip_missing=True)
         source = load_source(config.data)
         kind = KINDS[kind_of(source)]
         key = (base_source(source).name, tuple(source.shape))

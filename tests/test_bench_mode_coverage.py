@@ -51,7 +51,23 @@ def test_run_configs_follow_the_protocol(bench: ModuleType) -> None:
         assert config.model.latent_dim == 2 and config.data.batch_size == 64 and config.model.stabilizers.ema
     assert not notes  # the recipes already use a 2-D latent
     with pytest.raises(KeyError, match="no_such_field"):
-        bench.apply_overrides(ring, {"train.no_such_field": 1})
+        bench.overrides_lib.set_fields(ring, {"train.no_such_field": 1})
+
+
+def test_set_overrides_every_run(bench: ModuleType) -> None:
+    args = bench.parse_args(["--set", "train.lr_decay=step", "--set", "train.lr_decay_start=0.8"])
+    assert args.set == [("train.lr_decay", "step"), ("train.lr_decay_start", "0.8")]
+    config = bench.run_config("grid", bench.variants(args.r1)["r1"], args, 0, set())
+    assert config.train.lr_decay == "step" and config.train.lr_decay_start == 0.8  # typed like the field
+    values = bench.overrides_lib
+    assert values.parse_value("0", True) is False and values.parse_value("7", 1.5) == 7.0
+    assert values.parse_value("(1, 2)", None) == (1, 2) and values.parse_value("cosine", None) == "cosine"
+    with pytest.raises(ValueError):
+        values.parse_value("maybe", False)
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--set", "no_equals_sign"])
+    with pytest.raises(KeyError, match="no_such"):
+        bench.run_config("grid", bench.variants(0.1)["r1"], bench.parse_args(["--set", "train.no_such=1"]), 0, set())
 
 
 def test_protocol_check_rejects_a_different_mixture(bench: ModuleType) -> None:

@@ -146,3 +146,36 @@ def test_replica_major_gives_each_replica_its_part_of_every_slice():
 def test_batch_must_divide_among_replicas_and_d_steps():
     with pytest.raises(ConfigError, match="not divisible by d_steps × replicas"):
         make_dataset(load_source(tiny_config().data), 10, d_steps=2, replicas=3)
+
+
+def test_dihedral_flips_apply_one_of_eight_transforms_to_both_tensors():
+    from tfgan_apps.data.augment import random_flips
+
+    x = tf.reshape(tf.range(2 * 3 * 3, dtype=tf.float32), [2, 3, 3, 1])
+    batch = tf.tile(x[:1], [64, 1, 1, 1])
+    base = x[0, :, :, 0].numpy()
+    dihedral = [np.rot90(base, k) for k in range(4)] + [np.rot90(base.T, k) for k in range(4)]
+    seed = tf.constant([3, 4], tf.int64)
+    a, b = random_flips([batch, batch * 2], seed, dihedral=True)
+    seen = set()
+    for i in range(64):
+        got = a[i, :, :, 0].numpy()
+        match = [k for k, d in enumerate(dihedral) if np.array_equal(got, d)]
+        assert len(match) == 1
+        seen.add(match[0])
+        np.testing.assert_array_equal(b[i, :, :, 0].numpy(), 2 * got)  # the pair gets the same transform
+    assert len(seen) == 8
+    # Without dihedral only horizontal flips, and the same flips as the dihedral run's first coin.
+    (plain,) = random_flips([batch], seed)
+    for i in range(64):
+        got = plain[i, :, :, 0].numpy()
+        assert np.array_equal(got, base) or np.array_equal(got, base[:, ::-1])
+
+
+def test_photos_source_with_dihedral_keeps_shape_and_range():
+    config = tiny_config(data__source="photos", data__channels=3, data__dihedral=True)
+    config.data.photos = ("astronaut", "motorcycle")
+    source = load_source(config.data)
+    out = source.load(tf.range(8, dtype=tf.int64), tf.zeros([8], tf.int64), tf.constant([1, 2], tf.int64))["x"]
+    assert out.shape == (8, 16, 16, 3)
+    assert -1.0 <= float(tf.reduce_min(out)) and float(tf.reduce_max(out)) <= 1.0

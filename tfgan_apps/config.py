@@ -70,6 +70,7 @@ def base_config() -> ml_collections.ConfigDict:
     c.data.skip_corrupt = False  # folder sources: skip undecodable files instead of failing
     c.data.photos = ("astronaut", "coffee", "chelsea", "rocket", "immunohistochemistry")
     c.data.photo_scale = 1.0
+    c.data.dihedral = False  # photos / paired_folder crops: all 8 rotations and reflections, not only h-flips
     c.data.max_examples = 0  # tfds: 0 = all
     c.data.tfds_data_dir = ""
     c.data.tfds_download = False
@@ -86,6 +87,13 @@ def base_config() -> ml_collections.ConfigDict:
     c.train.beta_1 = 0.5
     c.train.beta_2 = 0.999
     c.train.optimizer = "adam"  # "adam" (betas above) or "rmsprop" (WGAN; rho 0.99 as PyTorch's default)
+    # Learning-rate decay (tfgan_apps/schedules.py): none | cosine | linear | step. The window ends at step
+    # lr_decay_steps (0 = train.steps) and starts at lr_decay_start × that; the rates end at lr × lr_decay_final
+    # (step: one drop to lr × lr_decay_final where the window starts).
+    c.train.lr_decay = "none"
+    c.train.lr_decay_start = 0.0
+    c.train.lr_decay_final = 0.01
+    c.train.lr_decay_steps = 0
     c.train.log_every = 100
     c.train.image_every = 500
     c.train.checkpoint_every = 500
@@ -231,6 +239,16 @@ def validate(config: ml_collections.ConfigDict) -> None:
     from tfgan_apps import stabilizers
 
     stabilizers.validate(config.model.get("stabilizers", {}), config.data.batch_size)
+    from tfgan_apps.schedules import DECAYS
+
+    decay = config.train.get("lr_decay", "none")
+    _check(decay in DECAYS, f"unknown train.lr_decay {decay!r}; valid choices: {', '.join(DECAYS)}")
+    _check(0 <= config.train.get("lr_decay_start", 0.0) < 1,
+           f"config.train.lr_decay_start must be in [0, 1), got {config.train.get('lr_decay_start')}")
+    _check(config.train.get("lr_decay_steps", 0) >= 0,
+           f"config.train.lr_decay_steps must be ≥ 0 (0 = train.steps), got {config.train.get('lr_decay_steps')}")
+    _check(0 < config.train.get("lr_decay_final", 0.01) <= 1,
+           f"config.train.lr_decay_final must be in (0, 1], got {config.train.get('lr_decay_final')}")
     _check(0 < config.train.get("nan_lr_factor", 0.5) <= 1,
            f"config.train.nan_lr_factor must be in (0, 1], got {config.train.get('nan_lr_factor')}")
     for key in ("g_lr", "d_lr"):

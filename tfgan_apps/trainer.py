@@ -26,6 +26,7 @@ from tfgan_apps.config import from_json, loop_length, to_json, validate
 from tfgan_apps.data import Source, load_source, make_dataset
 from tfgan_apps.distribute import split_cpu, strategy_from
 from tfgan_apps.errors import TrainingError
+from tfgan_apps.schedules import scale_learning_rates
 
 CONFIG_FILE = "config.json"
 
@@ -270,8 +271,7 @@ def _rollback_fn(run: Run) -> Any:
         tf.train.Checkpoint(**run.model.checkpoint_items()).restore(latest).assert_existing_objects_matched()
         optimizers = {id(o): o for o in run.model.checkpoint_items().values()
                       if isinstance(o, keras.optimizers.Optimizer)}
-        for optimizer in optimizers.values():
-            optimizer.learning_rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate)) * factor
+        scale_learning_rates(run.model, list(optimizers.values()), factor)
         logging.warning("non-finite %s at step %d: rolled back to %s and scaled the learning rates by %g",
                         term, step, latest, factor)
 

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from tfgan_apps.data.augment import random_flips
 from tfgan_apps.data.source import ArraySource, Source, to_uint8_images
 from tfgan_apps.errors import ConfigError
 from tfgan_apps.registry import SOURCES
@@ -16,7 +17,10 @@ from tfgan_apps.registry import SOURCES
 BUNDLED_PHOTOS = (
     "astronaut", "coffee", "chelsea", "rocket", "hubble_deep_field", "immunohistochemistry",
     "retina", "camera", "brick", "grass", "gravel", "moon", "cat", "coins", "clock", "page", "text",
+    "motorcycle",
 )
+# Photos that are not a plain ``skimage.data.<name>()`` call: "motorcycle" is the left view of the stereo pair.
+_LOADERS = {"motorcycle": lambda data: data.stereo_motorcycle()[0]}
 
 
 @SOURCES.register("digits")
@@ -46,7 +50,8 @@ def load_photo(name: str) -> np.ndarray:
 
     if name not in BUNDLED_PHOTOS:
         raise ConfigError(f"unknown bundled photo {name!r}; valid choices: {', '.join(BUNDLED_PHOTOS)}")
-    photo = np.asarray(getattr(skimage.data, name)(), np.float32)
+    loader = _LOADERS.get(name, lambda data: getattr(data, name)())
+    photo = np.asarray(loader(skimage.data), np.float32)
     if photo.max() > 1.0:
         photo = photo / 255.0
     if photo.ndim == 2:
@@ -60,15 +65,18 @@ class PhotoCrops(Source):
     Photos are stored zero-padded in one uint8 tensor; a crop is taken with
     ``tf.image.crop_and_resize`` on boxes that land on exact pixel centres, so
     it is a plain crop, vectorised over the batch. The photo for each crop is
-    chosen with probability proportional to its area.
+    chosen with probability proportional to its area. Each crop is flipped
+    horizontally at random, or with ``dihedral`` given one of the 8 rotations /
+    reflections (``augment.random_flips``).
     """
 
-    def __init__(self, name: str, photos: Sequence[np.ndarray], crop: int, channels: int) -> None:
+    def __init__(self, name: str, photos: Sequence[np.ndarray], crop: int, channels: int,
+                 dihedral: bool = False) -> None:
         for i, p in enumerate(photos):
             if min(p.shape[:2]) < crop:
                 raise ConfigError(f"photo #{i} ({p.shape[0]}×{p.shape[1]}) is smaller than the crop size {crop}")
         super().__init__(name=name, kind="image", shape=(crop, crop, channels))
-        self.crop = crop
+        self.crop, self.dihedral = crop, dihedral
         height = max(p.shape[0] for p in photos)
         width = max(p.shape[1] for p in photos)
         stack = np.zeros((len(photos), height, width, 3), np.uint8)
@@ -94,8 +102,7 @@ class PhotoCrops(Source):
         crops = tf.image.crop_and_resize(
             self._stack_tensor, boxes, tf.cast(which, tf.int32), (self.crop, self.crop), method="nearest"
         )
-        flip = tf.random.stateless_uniform([batch, 1, 1, 1], seed=seeds[2]) < 0.5
-        crops = tf.where(flip, tf.reverse(crops, axis=[2]), crops)
+        (crops,) = random_flips([crops], seeds[2], self.dihedral)
         if self._channels == 1:
             crops = tf.image.rgb_to_grayscale(crops)
         return {"x": crops / 127.5 - 1.0}
@@ -111,7 +118,7 @@ def photos(cfg: Any, argument: str | None = None) -> Source:
     """Random ``image_size`` crops (with horizontal flips) of the bundled photos in ``cfg.photos``.
 
     ``cfg.photo_scale`` (default 1.0) shrinks every photo first, so a crop covers
-    more of the scene.
+    more of the scene; ``cfg.dihedral`` adds vertical flips and transposes.
     """
     names = list(argument.split(",")) if argument else list(cfg.get("photos", ("astronaut", "coffee", "chelsea")))
     scale = float(cfg.get("photo_scale", 1.0))
@@ -122,4 +129,5 @@ def photos(cfg: Any, argument: str | None = None) -> Source:
             size = (max(1, round(photo.shape[0] * scale)), max(1, round(photo.shape[1] * scale)))
             photo = tf.image.resize(photo, size, antialias=True).numpy().clip(0, 1)
         loaded.append(photo)
-    return PhotoCrops("photos:" + ",".join(names), loaded, cfg.image_size, cfg.channels)
+    return PhotoCrops("photos:" + ",".join(names), loaded, cfg.image_size, cfg.channels,
+                      bool(cfg.get("dihedral", False)))

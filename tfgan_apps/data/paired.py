@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from tfgan_apps.data.augment import random_flips
 from tfgan_apps.data.bundled import PhotoCrops, load_photo
 from tfgan_apps.data.folder import decode_file, list_images
 from tfgan_apps.data.source import Source
@@ -141,16 +142,16 @@ class PairedCrops(Source):
     Each crop's pair is drawn with probability proportional to its input area;
     the input crop's top-left corner is uniform over valid integer positions and
     the target crop starts at ``scale``× that corner. Both get the same random
-    horizontal flip. Generative (``size=None``): every batch is new crops, a pure
-    function of the batch seed.
+    horizontal flip (with ``dihedral``: rotation / reflection). Generative
+    (``size=None``): every batch is new crops, a pure function of the batch seed.
     """
 
     def __init__(self, name: str, inputs: Sequence[np.ndarray], targets: Sequence[np.ndarray],
-                 crop: int, scale: int) -> None:
+                 crop: int, scale: int, dihedral: bool = False) -> None:
         channels = inputs[0].shape[-1]
         super().__init__(name=name, kind="image", shape=(crop * scale, crop * scale, channels),
                          info={"input_shape": (crop, crop, channels), "scale": scale, "pairs": len(inputs)})
-        self.crop, self.scale = crop, scale
+        self.crop, self.scale, self.dihedral = crop, scale, dihedral
         sizes = np.array([i.shape[:2] for i in inputs], np.float32)
         self._sizes = tf.constant(sizes)
         self._logits = tf.constant(np.log(sizes.prod(axis=1) / sizes.prod(axis=1).sum())[None], tf.float32)
@@ -165,9 +166,7 @@ class PairedCrops(Source):
         top_left = tf.floor(unit * (tf.gather(self._sizes, which) - self.crop + 1))
         x_in = _crops(self._inputs, which, top_left, self.crop)
         x_tg = _crops(self._targets, which, top_left * self.scale, self.crop * self.scale)
-        flip = tf.random.stateless_uniform([batch, 1, 1, 1], seed=seeds[2]) < 0.5
-        x_in = tf.where(flip, tf.reverse(x_in, axis=[2]), x_in)
-        x_tg = tf.where(flip, tf.reverse(x_tg, axis=[2]), x_tg)
+        x_in, x_tg = random_flips([x_in, x_tg], seeds[2], self.dihedral)
         return {"x": x_tg / 127.5 - 1.0, "input": x_in / 127.5 - 1.0}
 
     def examples(self, limit: int | None = None) -> np.ndarray:
@@ -184,7 +183,7 @@ def paired_folder(cfg: Any, argument: str | None = None) -> Source:
     scale = int(cfg.get("scale", 1) or 1)
     pairs = load_pairs(input_dir, target_dir, cfg.channels, scale, min_input=cfg.image_size)
     return PairedCrops(f"paired_folder:{argument}", [p[1] for p in pairs], [p[2] for p in pairs],
-                       cfg.image_size, scale)
+                       cfg.image_size, scale, bool(cfg.get("dihedral", False)))
 
 
 # ----------------------------------------------------------------------------- held-out images

@@ -13,6 +13,7 @@ import keras
 import tensorflow as tf
 from absl import logging
 
+from tfgan_apps import schedules
 from tfgan_apps.errors import ConfigError
 from tfgan_apps.registry import MODELS
 
@@ -29,8 +30,10 @@ def build(config: Any, source: Any, num_replicas: int = 1) -> keras.Model:
     return cls.from_settings(config, source, sync_batchnorm=num_replicas > 1)
 
 
-def make_optimizer(lr: float, beta_1: float, beta_2: float, kind: str = "adam") -> keras.optimizers.Optimizer:
+def make_optimizer(lr: Any, beta_1: float, beta_2: float, kind: str = "adam") -> keras.optimizers.Optimizer:
     """The optimizer of one network: Adam (the GAN default: lr 2e-4, β = (0.5, 0.999)) or RMSProp.
+
+    ``lr`` is a float or a schedule (``schedules.DecayedRate`` for ``train.lr_decay``).
 
     ``kind="rmsprop"`` is the WGAN paper's choice (Arjovsky et al. 2017, Alg. 1:
     lr 5e-5, no momentum); it uses ρ = 0.99 and ε = 1e-8 (PyTorch's defaults,
@@ -68,18 +71,29 @@ def jit_setting(value: Any) -> bool | str:
 def compile_model(model: keras.Model, train_cfg: Any) -> keras.Model:
     """Compiles with one optimizer per network from ``config.train`` and the chosen XLA / execution settings.
 
+    ``model.lr_decay`` is the shared ``schedules.LearningRateDecay`` of
+    ``train.lr_decay`` (None for a constant learning rate).
+
     With ``train.jit_compile="auto"`` the model is compiled without XLA and
     ``model.jit_auto`` is set; ``probe_jit_compile`` (called by the trainer
     before training) then times both settings and keeps the faster one.
     """
     kind = train_cfg.get("optimizer", "adam")
     jit = jit_setting(train_cfg.jit_compile)
+    decay = schedules.from_config(train_cfg)
+
+    def rate(lr: float) -> Any:
+        return lr if decay is None else decay.rate(lr)
+
     model.compile(
-        d_optimizer=make_optimizer(train_cfg.d_lr, train_cfg.beta_1, train_cfg.beta_2, kind),
-        g_optimizer=make_optimizer(train_cfg.g_lr, train_cfg.beta_1, train_cfg.beta_2, kind),
+        d_optimizer=make_optimizer(rate(train_cfg.d_lr), train_cfg.beta_1, train_cfg.beta_2, kind),
+        g_optimizer=make_optimizer(rate(train_cfg.g_lr), train_cfg.beta_1, train_cfg.beta_2, kind),
         jit_compile=jit is True,
         steps_per_execution=int(train_cfg.get("steps_per_execution", 1)),
     )
+    if decay is not None:
+        decay.bind(model)
+    model.lr_decay = decay
     model.jit_auto = jit == "auto"
     return model
 

@@ -44,6 +44,7 @@ from tfgan_apps.models.base import G_SALT, GAN
 from tfgan_apps.models.conditional import refuse_stabilizers
 from tfgan_apps.nets import build_network
 from tfgan_apps.registry import DISCRIMINATORS, ENCODERS, GENERATORS, MODELS
+from tfgan_apps.schedules import copy_optimizer
 
 PRIORS = ("gaussian", "mixture")
 RECONSTRUCTIONS = ("mse", "l1")
@@ -75,11 +76,6 @@ def reconstruction_error(kind: str, x: tf.Tensor, reconstruction: tf.Tensor) -> 
     if kind == "l1":
         return losses.per_example_mean(tf.abs(diff))
     raise ConfigError(f"unknown model.reconstruction {kind!r}; valid choices: {', '.join(RECONSTRUCTIONS)}")
-
-
-def copy_optimizer(optimizer: keras.optimizers.Optimizer) -> keras.optimizers.Optimizer:
-    """A fresh optimizer with the same class and settings (a LossScaleOptimizer stays one)."""
-    return keras.optimizers.deserialize(keras.optimizers.serialize(optimizer))
 
 
 class PriorDecoderExport(GeneratorExport):

@@ -43,6 +43,7 @@ from tfgan_apps.export import signature_function, uint8_to_images
 from tfgan_apps.models.base import G_SALT, GAN, d_salt
 from tfgan_apps.nets import build_network
 from tfgan_apps.registry import DISCRIMINATORS, ENCODERS, GENERATORS, MODELS
+from tfgan_apps.schedules import copy_optimizer
 
 
 class EncoderExport(tf.Module):
@@ -123,7 +124,7 @@ class BiGAN(GAN):
                 **kwargs: Any) -> None:
         """As ``GAN.compile``, plus E's optimizer: a clone of G's (same class and hyper-parameters)."""
         super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, **kwargs)
-        self.e_optimizer = keras.optimizers.deserialize(keras.optimizers.serialize(g_optimizer))
+        self.e_optimizer = copy_optimizer(g_optimizer)
         self.e_optimizer.build(self.encoder.trainable_variables)
 
     def checkpoint_items(self) -> dict[str, Any]:
