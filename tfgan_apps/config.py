@@ -239,16 +239,10 @@ def validate(config: ml_collections.ConfigDict) -> None:
     from tfgan_apps import stabilizers
 
     stabilizers.validate(config.model.get("stabilizers", {}), config.data.batch_size)
-    from tfgan_apps.schedules import DECAYS
+    from tfgan_apps.schedules import check_settings
 
-    decay = config.train.get("lr_decay", "none")
-    _check(decay in DECAYS, f"unknown train.lr_decay {decay!r}; valid choices: {', '.join(DECAYS)}")
-    _check(0 <= config.train.get("lr_decay_start", 0.0) < 1,
-           f"config.train.lr_decay_start must be in [0, 1), got {config.train.get('lr_decay_start')}")
-    _check(config.train.get("lr_decay_steps", 0) >= 0,
-           f"config.train.lr_decay_steps must be ≥ 0 (0 = train.steps), got {config.train.get('lr_decay_steps')}")
-    _check(0 < config.train.get("lr_decay_final", 0.01) <= 1,
-           f"config.train.lr_decay_final must be in (0, 1], got {config.train.get('lr_decay_final')}")
+    check_settings(config.train.get("lr_decay", "none"), config.train.get("lr_decay_start", 0.0),
+                   config.train.get("lr_decay_final", 0.01), config.train.get("lr_decay_steps", 0))
     _check(0 < config.train.get("nan_lr_factor", 0.5) <= 1,
            f"config.train.nan_lr_factor must be in (0, 1], got {config.train.get('nan_lr_factor')}")
     for key in ("g_lr", "d_lr"):

@@ -32,6 +32,18 @@ from tfgan_apps.errors import ConfigError
 DECAYS = ("none", "cosine", "linear", "step")
 
 
+def check_settings(kind: str, start: float, final: float, steps: int = 0) -> None:
+    """ConfigError unless ``train.lr_decay`` / ``_start`` / ``_final`` / ``_steps`` are valid (config.validate)."""
+    if kind not in DECAYS:
+        raise ConfigError(f"unknown train.lr_decay {kind!r}; valid choices: {', '.join(DECAYS)}")
+    if not 0.0 <= start < 1.0:
+        raise ConfigError(f"config.train.lr_decay_start must be in [0, 1), got {start}")
+    if not 0.0 < final <= 1.0:
+        raise ConfigError(f"config.train.lr_decay_final must be in (0, 1], got {final}")
+    if steps < 0:
+        raise ConfigError(f"config.train.lr_decay_steps must be ≥ 0 (0 = train.steps), got {steps}")
+
+
 class LearningRateDecay:
     """The decay factor of a model's learning rates as a function of its step counter.
 
@@ -41,12 +53,9 @@ class LearningRateDecay:
     """
 
     def __init__(self, kind: str, total_steps: int, start: float = 0.0, final: float = 0.01) -> None:
-        if kind not in DECAYS or kind == "none":
-            raise ConfigError(f"unknown learning-rate decay {kind!r}; valid choices: {', '.join(DECAYS)}")
-        if not 0.0 <= start < 1.0:
-            raise ConfigError(f"config.train.lr_decay_start must be in [0, 1), got {start}")
-        if not 0.0 < final <= 1.0:
-            raise ConfigError(f"config.train.lr_decay_final must be in (0, 1], got {final}")
+        check_settings(kind, start, final)
+        if kind == "none":
+            raise ConfigError("LearningRateDecay needs a decay shape, not 'none' (use a constant learning rate)")
         self.kind, self.final = kind, float(final)
         begin = int(round(start * total_steps))
         self.begin = tf.Variable(begin, dtype=tf.int64, trainable=False, name="lr_decay_begin")
