@@ -65,3 +65,24 @@ def test_bad_paths_exit_2_with_one_line(args, message):
     assert result.returncode == 2
     errors = [line for line in result.stderr.splitlines() if line.startswith("tfgan-restore: error:")]
     assert len(errors) == 1 and message in errors[0], result.stderr[-2000:]
+
+
+def test_self_ensemble_flag_averages_the_8_transforms(sr_export, tmp_path):
+    from tfgan_apps.self_ensemble import N_TRANSFORMS, dihedral, undo
+
+    photo = _photo(40, 46, 3)  # smaller than the tile: one tile
+    tf.io.write_file(str(tmp_path / "in.png"), tf.io.encode_png(photo))
+    result = run_cli("-m", "tfgan_apps.restore", f"--model={sr_export}", f"--input={tmp_path / 'in.png'}",
+                     f"--output={tmp_path / 'out.png'}", "--self_ensemble")
+    assert result.returncode == 0, result.stderr[-3000:]
+    got = tf.io.decode_png(tf.io.read_file(str(tmp_path / "out.png"))).numpy().astype(float)
+    restore = tf.saved_model.load(sr_export).signatures["restore_float"]
+    x = tf.constant(photo[None] / 127.5 - 1.0, tf.float32)
+    mean = np.mean([undo(restore(images=dihedral(x, k))["restored"], k).numpy() for k in range(N_TRANSFORMS)],
+                   axis=0)[0]
+    expected = np.clip(np.round((mean + 1.0) * 127.5), 0, 255)
+    plain = restore(images=x)["restored"][0].numpy()
+    assert got.shape == expected.shape == (80, 92, 3)
+    inner = (slice(8 * SCALE, -8 * SCALE), slice(8 * SCALE, -8 * SCALE))  # tiles see reflected context at borders
+    assert np.abs(got - expected)[inner].max() <= 1
+    assert np.abs(got - np.clip(np.round((plain + 1.0) * 127.5), 0, 255))[inner].max() > 1  # not the plain model

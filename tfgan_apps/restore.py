@@ -1,7 +1,7 @@
 """``tfgan-restore``: denoise / de-rain / super-resolve images of any size with an exported restorer.
 
     tfgan-restore --model=RUN/export/restorer --input=photo.png --output=restored.png [--tile=256 --overlap=32]
-    tfgan-restore --model=RUN/export/restorer --input=in_dir/ --output=out_dir/
+    tfgan-restore --model=RUN/export/restorer --input=in_dir/ --output=out_dir/ [--self_ensemble]
 
 Each image is cut into overlapping ``tile``×``tile`` tiles that are restored in
 batches of ``--batch`` and blended with a smooth window (``tiling.tiled_apply``),
@@ -28,6 +28,10 @@ _OUTPUT = flags.DEFINE_string("output", None, "Output file (for one input file) 
 _TILE = flags.DEFINE_integer("tile", 256, "Tile side in input pixels (larger: faster, more memory).")
 _OVERLAP = flags.DEFINE_integer("overlap", 32, "Overlap of neighbouring tiles in input pixels (< tile/2).")
 _BATCH = flags.DEFINE_integer("batch", 4, "Tiles per model call.")
+_SELF_ENSEMBLE = flags.DEFINE_bool(
+    "self_ensemble", False,
+    "Average the model over the 8 rotations / reflections of each tile (EDSR+): 8× slower, usually a little "
+    "higher PSNR.")
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 
@@ -65,13 +69,17 @@ def load_restorer(path: str) -> tuple[Any, Any, int, int]:
 
 
 def restore_file(fn: Any, scale: int, channels: int, source: str, target: str, tile: int, overlap: int,
-                 batch: int) -> tuple[int, int]:
-    """Restores one image file tile by tile into ``target``; returns the input (H, W)."""
+                 batch: int, self_ensemble: bool = False) -> tuple[int, int]:
+    """Restores one image file tile by tile into ``target``; returns the input (H, W).
+
+    ``self_ensemble`` restores every tile batch as the mean over its 8 rotations / reflections.
+    """
     import numpy as np
     import tensorflow as tf
 
     from tfgan_apps.data.folder import decode_file
     from tfgan_apps.data.paired import match_channels
+    from tfgan_apps.self_ensemble import self_ensemble as ensemble_mean
     from tfgan_apps.tiling import tiled_apply
 
     try:
@@ -86,8 +94,12 @@ def restore_file(fn: Any, scale: int, channels: int, source: str, target: str, t
         bar.total = total
         bar.update(done - bar.n)
 
+    def model(tiles: tf.Tensor) -> tf.Tensor:
+        return fn(images=tiles)["restored"]
+
     def apply(tiles: np.ndarray) -> np.ndarray:
-        return fn(images=tf.constant(tiles, tf.float32))["restored"].numpy()
+        tiles = tf.constant(tiles, tf.float32)
+        return (ensemble_mean(model, tiles) if self_ensemble else model(tiles)).numpy()
 
     try:
         out = tiled_apply(apply, image, tile=tile, overlap=overlap, scale=scale, batch_size=batch, progress=progress)
@@ -122,7 +134,8 @@ def main(argv: list[str]) -> None:
     _, fn, scale, channels = load_restorer(_MODEL.value)
     files = progress_bar(jobs, desc="images", unit="img", **({"disable": True} if len(jobs) < 2 else {}))
     for source, target in files:
-        height, width = restore_file(fn, scale, channels, source, target, _TILE.value, _OVERLAP.value, _BATCH.value)
+        height, width = restore_file(fn, scale, channels, source, target, _TILE.value, _OVERLAP.value, _BATCH.value,
+                                     _SELF_ENSEMBLE.value)
         logging.info("restored %s (%d×%d, ×%d) → %s", source, height, width, scale, target)
 
 
