@@ -3,8 +3,8 @@
 EDSR+ (Lim et al. 2017, Sec. 4.3): restore each of the 8 dihedral transforms of
 an image, undo each transform on the output and take the mean. It costs 8
 forward passes and typically adds 0.1–0.3 dB of PSNR to a super-resolution or
-denoising network, with no training. A function that is already equivariant to
-the transforms (a bicubic upsampler, a symmetric filter) is returned unchanged.
+denoising network, with no training. For a function that is already equivariant
+to the transforms (a bicubic upsampler, a symmetric filter) the mean equals its plain output.
 Non-square images work: a transpose swaps H and W before the restorer sees them.
 """
 
