@@ -30,9 +30,11 @@ class TestLossContract:
 
     def test_patch_outputs_are_averaged_per_example(self, name):
         loss = losses.get(name)
-        fake = tf.random.normal([3, 4, 4, 1])
+        fake = tf.random.stateless_normal([3, 4, 4, 1], seed=[1, 2])
         per_patch = tf.stack([loss.generator(tf.reshape(fake[:, i, j], [3, 1])) for i in range(4) for j in range(4)])
-        np.testing.assert_allclose(loss.generator(fake).numpy(), tf.reduce_mean(per_patch, 0).numpy(), rtol=1e-5)
+        np.testing.assert_allclose(
+            loss.generator(fake).numpy(), tf.reduce_mean(per_patch, 0).numpy(), rtol=1e-5, atol=1e-6
+        )
 
     def test_generator_prefers_higher_fake_scores(self, name):
         loss = losses.get(name)
