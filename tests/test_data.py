@@ -43,6 +43,20 @@ def test_rgb_photos_and_labels():
     assert batch["label"].shape == (8,) and digits.num_classes == 10
 
 
+def test_every_bundled_photo_loads_offline_as_rgb_in_unit_range():
+    from tfgan_apps.data.bundled import BUNDLED_PHOTOS, load_photo
+
+    for name in BUNDLED_PHOTOS:
+        photo = load_photo(name)
+        assert photo.ndim == 3 and photo.shape[2] == 3 and min(photo.shape[:2]) >= 172, name
+        assert photo.dtype == np.float32 and 0.0 <= photo.min() < photo.max() <= 1.0, name
+    # scikit-learn's sample JPEGs are distinct photos, not copies of scikit-image's.
+    assert load_photo("china").shape == load_photo("flower").shape == (427, 640, 3)
+    assert not np.allclose(load_photo("china"), load_photo("flower"))
+    with pytest.raises(ConfigError, match="unknown bundled photo 'lena'"):
+        load_photo("lena")
+
+
 def test_mixture_matches_centres_and_std():
     src = load_source(tiny_config(data__source="mog_grid").data)
     x = next(iter(make_dataset(src, 5000)))["x"].numpy()

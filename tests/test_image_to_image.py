@@ -95,10 +95,12 @@ def test_srgan_pretrains_with_l1_only_then_snapshots_the_psnr_generator(srgan_ru
     assert result["step"] == 4 and int(model.g_optimizer.iterations.numpy()) == 4
     assert int(model.d_optimizer.iterations.numpy()) == 2  # D untouched during the 2 pretraining steps
     assert model.scale == 4 and set(result["exports"]) == {"restorer", "restorer_psnr"}
-    # The snapshot is G as it was after the pretraining steps (= the step-2 checkpoint), and G moved on since.
+    # The snapshot is G's EMA copy (the recipe turns the EMA on) as it was after the pretraining steps (= the step-2
+    # checkpoint), and G moved on since.
+    assert model.stabilizers.ema is not None
     at_step_2 = keras.models.clone_model(model.generator)
     checkpoint = os.path.join(run.workdir, "checkpoints", "ckpt-2")
-    tf.train.Checkpoint(generator=at_step_2).restore(checkpoint).expect_partial()
+    tf.train.Checkpoint(ema_generator=at_step_2).restore(checkpoint).expect_partial()
     for snap, saved in zip(model.psnr_snapshot.weights, at_step_2.weights):
         np.testing.assert_array_equal(snap.numpy(), saved.numpy())
     assert any(not np.array_equal(s.numpy(), g.numpy()) for s, g in zip(at_step_2.weights, model.generator.weights))
@@ -150,7 +152,7 @@ def test_exports_serve_any_size_uint8_without_tfgan_apps(srgan_run, tmp_path):
     assert completed.returncode == 0, completed.stderr[-2000:]
     assert completed.stdout.strip().splitlines() == ["(2, 52, 84, 3) uint8 4"] * 2
     images = np.random.default_rng(0).integers(0, 256, (2, 13, 21, 3)).astype(np.float32) / 127.5 - 1.0
-    for path, generator in zip(outputs, (run.model.generator, run.model.psnr_snapshot)):
+    for path, generator in zip(outputs, (run.model.inference_generator, run.model.psnr_snapshot)):
         expected = np.round((run.model.restore(images, generator).numpy() + 1) * 127.5)
         assert np.abs(np.load(path).astype(np.float32) - expected).max() <= 1
 
@@ -234,7 +236,8 @@ def test_resume_across_the_pretraining_boundary_is_exact(tmp_path):
     ref, got = _checkpoint_tensors(reference), _checkpoint_tensors(resumed)
     assert ref.keys() == got.keys()
     # Keras checkpoints G's variables once, under g_optimizer/_trainable_variables.
-    assert {n.split("/")[0] for n in ref} == {"g_optimizer", "d_optimizer", "discriminator", "psnr_generator"}
+    assert {n.split("/")[0] for n in ref} == {"g_optimizer", "d_optimizer", "discriminator", "psnr_generator",
+                                              "ema_generator"}
     for name in ref:
         np.testing.assert_allclose(got[name], ref[name], rtol=1e-6, atol=1e-6, err_msg=name)
     iterations = [got[f"{opt}/_iterations/.ATTRIBUTES/VARIABLE_VALUE"] for opt in ("g_optimizer", "d_optimizer")]

@@ -151,6 +151,13 @@ def mog_config() -> ml_collections.ConfigDict:
     return config
 
 
+# Training photos of the SR recipes: the bundled photos of natural scenes and objects (no textures, moon or
+# text), with scikit-learn's two sample JPEGs; ×4 SR generalises better to the held-out photos from these
+# (benchmarks/results/restoration.md, "Fifth set").
+NATURAL_PHOTOS = ("astronaut", "rocket", "immunohistochemistry", "camera", "coins", "clock", "motorcycle", "china",
+                  "flower")
+
+
 def restoration_config(name: str, degradation: dict[str, Any], generator: dict[str, Any],
                        discriminator: dict[str, Any]) -> ml_collections.ConfigDict:
     """Shared recipe of the restoration apps (configs/denoise_photos.py, derain_photos.py, sr_x4_photos.py,
@@ -158,10 +165,11 @@ def restoration_config(name: str, degradation: dict[str, Any], generator: dict[s
 
     Every model field the image-to-image model reads is listed (so any can be set from a flag), with the
     pix2pix values: λ_L1 = 100, adversarial weight 1, non-saturating loss, no SSIM / perceptual term, no
-    pretraining. Data: 64 px crops of 10 training photos, batch 8 (on a shared 2-core CPU, more and
-    cheaper steps gave as good or better held-out PSNR in the same minutes), held-out ``chelsea`` and
-    ``coffee`` (192 px centre crops, fixed seed 2024). Training: 4000 steps, Adam β1 = 0.9 (ESRGAN's,
-    for the regression-dominated loss), held-out PSNR/SSIM, pictures and a checkpoint every 500 steps.
+    pretraining. Data: 64 px crops of 10 training photos (the SR recipes use ``NATURAL_PHOTOS``), batch 8
+    (on a shared 2-core CPU, more and cheaper steps gave as good or better held-out PSNR in the same
+    minutes), held-out ``chelsea`` and ``coffee`` (192 px centre crops, fixed seed 2024). Training: 4000
+    steps, Adam β1 = 0.9 (ESRGAN's, for the regression-dominated loss), held-out PSNR/SSIM, pictures and a
+    checkpoint every 500 steps.
     Recipes override what differs (SR: ``data.scale``, L1 weight 1, ...).
     """
     config = base_config()

@@ -6,14 +6,17 @@
 Each image is cut into overlapping ``tile``×``tile`` tiles that are restored in
 batches of ``--batch`` and blended with a smooth window (``tiling.tiled_apply``),
 so memory is bounded by the tile batch plus a few copies of the image, and
-there are no seams. A directory is processed recursively; outputs keep the
-relative paths (PNG unless the output file name says ``.jpg``). The model's
-float signature ``restore_float`` is used, so only the final image is quantised.
+there are no seams (the peak resident memory is logged at the end;
+``benchmarks/restore_memory.py`` measures it against tile and image size).
+A directory is processed recursively; outputs keep the relative paths (PNG
+unless the output file name says ``.jpg``). The model's float signature
+``restore_float`` is used, so only the final image is quantised.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 from absl import flags, logging
@@ -34,6 +37,16 @@ _SELF_ENSEMBLE = flags.DEFINE_bool(
     "higher PSNR.")
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory so far in MiB (``getrusage``; NaN where unavailable)."""
+    try:
+        import resource
+    except ImportError:  # not on Unix
+        return float("nan")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB on Linux
 
 
 def plan(input_path: str, output_path: str) -> list[tuple[str, str]]:
@@ -137,6 +150,7 @@ def main(argv: list[str]) -> None:
         height, width = restore_file(fn, scale, channels, source, target, _TILE.value, _OVERLAP.value, _BATCH.value,
                                      _SELF_ENSEMBLE.value)
         logging.info("restored %s (%d×%d, ×%d) → %s", source, height, width, scale, target)
+    logging.info("peak RSS %.0f MiB (tile %d, batch %d)", peak_rss_mib(), _TILE.value, _BATCH.value)
 
 
 def run() -> None:

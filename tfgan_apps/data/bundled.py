@@ -17,10 +17,24 @@ from tfgan_apps.registry import SOURCES
 BUNDLED_PHOTOS = (
     "astronaut", "coffee", "chelsea", "rocket", "hubble_deep_field", "immunohistochemistry",
     "retina", "camera", "brick", "grass", "gravel", "moon", "cat", "coins", "clock", "page", "text",
-    "motorcycle",
+    "motorcycle", "china", "flower",
 )
-# Photos that are not a plain ``skimage.data.<name>()`` call: "motorcycle" is the left view of the stereo pair.
-_LOADERS = {"motorcycle": lambda data: data.stereo_motorcycle()[0]}
+
+
+def _sklearn_sample(name: str) -> np.ndarray:
+    """One of the two JPEG photos that ship with scikit-learn (``china.jpg``, ``flower.jpg``; 427×640 RGB)."""
+    from sklearn.datasets import load_sample_image
+
+    return load_sample_image(f"{name}.jpg")
+
+
+# Photos that are not a plain ``skimage.data.<name>()`` call: "motorcycle" is the left view of scikit-image's
+# stereo pair; "china" and "flower" are scikit-learn's sample images.
+_LOADERS = {
+    "motorcycle": lambda data: data.stereo_motorcycle()[0],
+    "china": lambda data: _sklearn_sample("china"),
+    "flower": lambda data: _sklearn_sample("flower"),
+}
 
 
 @SOURCES.register("digits")
@@ -45,7 +59,7 @@ def lfw(cfg: Any, argument: str | None = None) -> Source:
 
 
 def load_photo(name: str) -> np.ndarray:
-    """Loads a bundled scikit-image photo as float32 RGB in [0, 1] (grey photos repeated)."""
+    """Loads a bundled scikit-image (or scikit-learn) photo as float32 RGB in [0, 1] (grey photos repeated)."""
     import skimage.data
 
     if name not in BUNDLED_PHOTOS:

@@ -38,7 +38,7 @@ Super-resolution (SRGAN, Ledig et al. 2017; ESRGAN): for ``pretrain_steps``
 steps G is trained on the reconstruction terms only (D untouched); the phase is
 chosen from the step counter before every compiled step (``make_train_function``),
 so a resumed run is exact. At step ``pretrain_steps``, before its update, G's
-weights are copied into ``psnr_snapshot`` (checkpointed): the
+weights (its EMA copy's with ``model.stabilizers.ema``) are copied into ``psnr_snapshot`` (checkpointed): the
 PSNR-oriented model, exported as ``restorer_psnr`` beside the GAN ``restorer``.
 ``loss="relativistic_average"`` gives ESRGAN's relativistic average GAN
 (registered here, see ``relativistic_average_discriminator_loss``).
@@ -413,9 +413,10 @@ class ImageToImage(GAN):
         return items
 
     def psnr_generator(self) -> keras.Model:
-        """The PSNR-oriented generator (end of pretraining; the current G while pretraining has not ended)."""
+        """The PSNR-oriented generator: its end-of-pretraining snapshot, or while pretraining has not ended the
+        current G (its EMA copy when ``model.stabilizers.ema`` is on)."""
         if self.psnr_snapshot is None or int(self.step.numpy()) <= self.pretrain_steps:
-            return self.generator
+            return self.inference_generator
         return self.psnr_snapshot
 
     def exportables(self, source: Any) -> dict[str, tf.Module]:
@@ -615,8 +616,8 @@ class ImageToImage(GAN):
         return {**logs, **terms, "g_loss": total}
 
     def snapshot_psnr_generator(self) -> None:
-        """Copies G's weights (BatchNorm statistics included) into ``psnr_snapshot``."""
-        self.psnr_snapshot.set_weights(self.generator.get_weights())
+        """Copies G's weights (BatchNorm statistics included; the EMA copy's when on) into ``psnr_snapshot``."""
+        self.psnr_snapshot.set_weights(self.inference_generator.get_weights())
 
     def degrade(self, target: tf.Tensor) -> tf.Tensor:
         """Degraded inputs for batches without ``"input"`` (seeded by step and replica)."""
