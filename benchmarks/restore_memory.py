@@ -96,13 +96,13 @@ def restore(model: str, source: str, target: str, tile: int, overlap: int, batch
     t0 = time.monotonic()
     with open(log, "w") as stderr:
         child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, env=env, cwd=ROOT)
-        _, status, usage = os.wait4(child.pid, 0)
+        _, status, usage = os.wait4(child.pid, 0)  # the child's own rusage (reaped here, not by Popen)
     seconds = time.monotonic() - t0
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode != 0:
+    code = child.returncode = os.waitstatus_to_exitcode(status)  # so Popen does not think it still runs
+    if code != 0:
         with open(log) as f:
-            raise SystemExit(f"restore_memory: error: tfgan-restore failed ({child.returncode}):\n{f.read()[-3000:]}")
-    return seconds, usage.ru_maxrss / 1024.0  # KiB on Linux
+            raise SystemExit(f"restore_memory: error: tfgan-restore failed ({code}):\n{f.read()[-3000:]}")
+    return seconds, usage.ru_maxrss / 1024.0  # ru_maxrss is in KiB on Linux
 
 
 def inner_difference(a_path: str, b_path: str, border: int) -> int:
