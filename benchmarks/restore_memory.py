@@ -39,6 +39,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tensorflow as tf  # noqa: E402
 from provenance import load_average, load_note, machine, utc_now  # noqa: E402
 
+from tfgan_apps.restore import maxrss_mib  # noqa: E402
+
 BORDER = 16  # input px from the image border left out of the tiled-vs-whole comparison
 
 
@@ -102,7 +104,7 @@ def restore(model: str, source: str, target: str, tile: int, overlap: int, batch
     if code != 0:
         with open(log) as f:
             raise SystemExit(f"restore_memory: error: tfgan-restore failed ({code}):\n{f.read()[-3000:]}")
-    return seconds, usage.ru_maxrss / 1024.0  # ru_maxrss is in KiB on Linux
+    return seconds, maxrss_mib(usage.ru_maxrss)
 
 
 def inner_difference(a_path: str, b_path: str, border: int) -> int:

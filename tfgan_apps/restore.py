@@ -39,14 +39,18 @@ _SELF_ENSEMBLE = flags.DEFINE_bool(
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 
 
+def maxrss_mib(ru_maxrss: int) -> float:
+    """A ``getrusage`` / ``os.wait4`` ``ru_maxrss`` in MiB (it is bytes on macOS, KiB on Linux)."""
+    return ru_maxrss / 2**20 if sys.platform == "darwin" else ru_maxrss / 2**10
+
+
 def peak_rss_mib() -> float:
     """This process's peak resident memory so far in MiB (``getrusage``; NaN where unavailable)."""
     try:
         import resource
     except ImportError:  # not on Unix
         return float("nan")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB on Linux
+    return maxrss_mib(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def plan(input_path: str, output_path: str) -> list[tuple[str, str]]:
