@@ -30,7 +30,7 @@ import tensorflow as tf
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = [
-    "--config=configs/dcgan_digits.py", "--config.data.image_size=16", "--config.data.batch_size=16",
+    "--config=dcgan_digits", "--config.data.image_size=16", "--config.data.batch_size=16",
     "--config.model.latent_dim=8", "--config.model.generator.width=8", "--config.model.discriminator.width=8",
     "--config.train.jit_compile=False", "--config.train.deterministic=True",
 ]

@@ -180,7 +180,7 @@ def split(names: str) -> list[str]:
 
 def load_config(name: str) -> ml_collections.ConfigDict:
     """``get_config()`` of ``configs/<name>``."""
-    spec = importlib.util.spec_from_file_location("recipe", os.path.join(ROOT, "configs", name))
+    spec = importlib.util.spec_from_file_location("recipe", os.path.join(ROOT, "tfgan_apps", "configs", name))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.get_config()

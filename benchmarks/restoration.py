@@ -97,7 +97,7 @@ class Row:
 
 def load_config(name: str) -> Any:
     """``get_config()`` of configs/<name>.py."""
-    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "configs", f"{name}.py"))
+    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "tfgan_apps", "configs", f"{name}.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.get_config()

@@ -91,7 +91,7 @@ def train_sgan(config, steps: int, seed: int):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--config", default=os.path.join(ROOT, "configs", "sgan_digits.py"))
+    parser.add_argument("--config", default=os.path.join(ROOT, "tfgan_apps", "configs", "sgan_digits.py"))
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--labelled", type=int, default=100)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])

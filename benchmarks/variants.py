@@ -74,7 +74,7 @@ from tfgan_apps.metrics import features as feature_nets  # noqa: E402
 from tfgan_apps.metrics.spec import evaluate  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CONFIG_DIR = os.path.join(ROOT, "configs")
+CONFIG_DIR = os.path.join(ROOT, "tfgan_apps", "configs")
 DEFAULT_RESULTS = os.path.join(ROOT, "benchmarks", "results", "variants.md")
 #: Models of the restoration applications (paired image-to-image), not GAN variants.
 RESTORATION_MODELS = frozenset({"pix2pix"})

@@ -15,6 +15,7 @@ import ml_collections  # noqa: E402
 import pytest  # noqa: E402
 
 from tfgan_apps.config import base_config  # noqa: E402
+from tfgan_apps.configs import recipe_path  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -29,8 +30,8 @@ def import_path(path: str, name: str) -> types.ModuleType:
 
 
 def load_recipe(name_or_path: str) -> ml_collections.ConfigDict:
-    """``get_config()`` of a recipe: a name in configs/ (``"sngan_digits"``) or a path to a config file."""
-    path = name_or_path if name_or_path.endswith(".py") else os.path.join(ROOT, "configs", f"{name_or_path}.py")
+    """``get_config()`` of a recipe: a shipped recipe's name (``"sngan_digits"``) or a path to a config file."""
+    path = name_or_path if name_or_path.endswith(".py") else recipe_path(name_or_path)
     return import_path(path, "recipe_" + os.path.basename(path)[:-3]).get_config()
 
 

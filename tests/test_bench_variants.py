@@ -44,7 +44,7 @@ def test_steady_rate_leaves_out_the_first_interval(bench: ModuleType) -> None:
 def test_schedule_is_scaled_to_the_budget(bench: ModuleType) -> None:
     from tfgan_apps.config import validate
 
-    config = bench.budget_config(os.path.join(ROOT, "configs", "pggan_digits.py"), 200, 5, 0, [])
+    config = bench.budget_config(os.path.join(ROOT, "tfgan_apps", "configs", "pggan_digits.py"), 200, 5, 0, [])
     resolutions = [r for r, _ in config.model.stages]
     steps = [n for _, n in config.model.stages]
     assert resolutions == [4, 8, 16, 32] and abs(sum(steps) - 200) <= 2

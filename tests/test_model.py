@@ -106,7 +106,7 @@ def test_mixed_bfloat16_runs_on_cpu(tmp_path):
     assert all(np.isfinite(v).all() for v in history.values())
 
 
-RECIPES = sorted(glob.glob(os.path.join(ROOT, "configs", "*.py")))
+RECIPES = sorted(glob.glob(os.path.join(ROOT, "tfgan_apps", "configs", "[!_]*.py")))
 
 
 @pytest.mark.parametrize("path", RECIPES, ids=[os.path.basename(p) for p in RECIPES])

@@ -23,7 +23,7 @@ from tests.conftest import ROOT, TINY_FLAGS, run_cli
 
 STEPS = 60
 FLAGS = [
-    "--config=configs/dcgan_digits.py", *TINY_FLAGS, f"--config.train.steps={STEPS}",
+    "--config=dcgan_digits", *TINY_FLAGS, f"--config.train.steps={STEPS}",
     "--config.train.checkpoint_every=10", "--config.train.log_every=10", "--config.train.image_every=30",
     "--config.train.keep_checkpoints=10", "--config.export.enabled=False",
 ]

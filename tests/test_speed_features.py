@@ -49,6 +49,12 @@ def test_profiler_covers_whole_executions():
     assert started == [4] and profiler._active
 
 
+@pytest.fixture(autouse=True)
+def _private_jit_cache(tmp_path, monkeypatch):
+    """Every test here keeps jit_compile=auto decisions in its own cache directory, never ~/.cache."""
+    monkeypatch.setenv(models.CACHE_DIR_ENV, str(tmp_path / "cache"))
+
+
 def test_jit_auto_resolves_to_a_bool_and_keeps_the_state(tmp_path):
     config = tiny_config(train__jit_compile="auto", export__enabled=False)
     run = trainer.build_run(config, str(tmp_path))
@@ -63,6 +69,47 @@ def test_jit_auto_resolves_to_a_bool_and_keeps_the_state(tmp_path):
         np.testing.assert_array_equal(a, b.numpy())
     history = model.fit(dataset, epochs=1, steps_per_epoch=2, verbose=0).history
     assert int(model.step.numpy()) == 2 and all(np.isfinite(v).all() for v in history.values())
+
+
+def test_jit_auto_decision_is_cached_per_key(tmp_path, monkeypatch):
+    timed = []
+
+    def fake_timer(model, dataset, steps):  # XLA "wins": 1 s without, 0.5 s with
+        timed.append(model.jit_compile)
+        return 0.5 if model.jit_compile else 1.0
+
+    monkeypatch.setattr(models, "_timed_steps", fake_timer)
+
+    def probe(batch: int, **overrides) -> tuple[bool, keras.Model]:
+        run = trainer.build_run(tiny_config(train__jit_compile="auto", export__enabled=False, **overrides),
+                                str(tmp_path / f"run{len(timed)}"))
+        return models.probe_jit_compile(run.model, make_dataset(run.source, batch)), run.model
+
+    first, model = probe(16)
+    assert first is True and model.jit_compile is True and timed == [False, True]
+    cache = models.jit_cache_path()
+    assert cache.startswith(str(tmp_path / "cache")) and os.path.exists(cache)
+    second, model = probe(16)  # same model, shapes, batch, precision, CPU: no timing at all
+    assert second is True and model.jit_compile is True and timed == [False, True]
+    key, parts = models.jit_cache_key(model, make_dataset(model_source(model), 16))
+    assert parts["nets"]["generator"]["params"] == model.generator.count_params() and parts["cpu"]
+    probe(8)  # another batch: probed again
+    assert timed == [False, True] * 2
+    probe(16, model__generator__width=16)  # another G: probed again
+    assert timed == [False, True] * 3
+    probe(16)
+    assert timed == [False, True] * 3  # the first key is still cached beside the others
+    with open(cache, "w") as f:
+        f.write("{not json")  # a corrupt cache is ignored (probe again) and rewritten
+    probe(16)
+    assert timed == [False, True] * 4 and models._read_jit_cache(cache)
+
+
+def model_source(model: keras.Model):
+    """The digits source the tiny config trains on (for building a batch of the same shapes)."""
+    from tfgan_apps.data import load_source
+
+    return load_source(tiny_config().data)
 
 
 def test_jit_setting_accepts_bools_strings_and_auto():
@@ -174,7 +221,7 @@ def test_jit_compile_and_d_pass_are_config_fields_with_checked_values(tmp_path):
         bad[section][key] = value
         with pytest.raises(ConfigError, match=message):
             validate(bad)
-    result = run_cli("-m", "tfgan_apps.train", "--config=configs/dcgan_digits.py", f"--workdir={tmp_path}",
+    result = run_cli("-m", "tfgan_apps.train", "--config=dcgan_digits", f"--workdir={tmp_path}",
                      "--config.train.jit_compile=sometimes")
     assert result.returncode != 0 and "jit_compile must be True, False or 'auto'" in result.stderr
 

@@ -67,7 +67,7 @@ def test_stabilizers_switch_on_from_command_line_flags():
     from absl import flags
     from ml_collections import config_flags
 
-    argv = ["tfgan-train", f"--config={ROOT}/configs/dcgan_digits.py",
+    argv = ["tfgan-train", f"--config={ROOT}/tfgan_apps/configs/dcgan_digits.py",
             *(f"--config.model.stabilizers.{field}={value}" for field, value in SWITCHES)]
     flag_values = flags.FlagValues()
     config_flags.DEFINE_config_file("config", None, "", flag_values=flag_values, lock_config=True, sys_argv=argv)

@@ -13,7 +13,7 @@ from tests.conftest import TINY_FLAGS, run_cli
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     workdir = str(tmp_path_factory.mktemp("run"))
-    result = run_cli("-m", "tfgan_apps.train", "--config=configs/dcgan_digits.py", *TINY_FLAGS,
+    result = run_cli("-m", "tfgan_apps.train", "--config=dcgan_digits", *TINY_FLAGS,
                      "--config.train.steps=4", f"--workdir={workdir}", "--seed=3")
     assert result.returncode == 0, result.stderr[-3000:]
     return workdir
@@ -70,10 +70,10 @@ def test_tfgan_export_rewrites_export(trained, tmp_path):
 
 
 def test_rerun_of_finished_run_is_a_no_op_and_other_model_is_refused(trained):
-    again = run_cli("-m", "tfgan_apps.train", "--config=configs/dcgan_digits.py", *TINY_FLAGS,
+    again = run_cli("-m", "tfgan_apps.train", "--config=dcgan_digits", *TINY_FLAGS,
                     "--config.train.steps=4", f"--workdir={trained}", "--seed=3")
     assert again.returncode == 0, again.stderr[-2000:]
-    other = run_cli("-m", "tfgan_apps.train", "--config=configs/dcgan_digits.py", *TINY_FLAGS,
+    other = run_cli("-m", "tfgan_apps.train", "--config=dcgan_digits", *TINY_FLAGS,
                     "--config.train.steps=4", "--config.model.loss=hinge", f"--workdir={trained}")
     assert other.returncode == 2
     assert "holds checkpoints of a different run" in other.stderr and "loss" in other.stderr
@@ -83,13 +83,14 @@ def test_rerun_of_finished_run_is_a_no_op_and_other_model_is_refused(trained):
 @pytest.mark.parametrize(
     "args, message",
     [
+        (["--config=missing"], "unknown recipe 'missing'; pass a recipe name (aae_digits, "),
         (["--config=configs/missing.py"], "config file 'configs/missing.py' not found"),
-        (["--config=configs/dcgan_digits.py", "--config.model.name=nope"], "unknown model 'nope'; valid choices: "),
-        (["--config=configs/dcgan_digits.py", "--config.model.loss=nope"], "valid choices: hinge, least_squares"),
-        (["--config=configs/dcgan_digits.py", "--config.data.source=nope"], "valid choices: digits, folder"),
-        (["--config=configs/dcgan_digits.py", "--config.train.steps=-5"], "steps must be a positive integer"),
-        (["--config=configs/dcgan_digits.py", "--config.train.stepz=5"], "Did you mean \"steps\""),
-        (["--config=configs/dcgan_digits.py", "--config.data.source=folder:/no/such/dir"], "does not exist"),
+        (["--config=dcgan_digits", "--config.model.name=nope"], "unknown model 'nope'; valid choices: "),
+        (["--config=dcgan_digits", "--config.model.loss=nope"], "valid choices: hinge, least_squares"),
+        (["--config=dcgan_digits", "--config.data.source=nope"], "valid choices: digits, folder"),
+        (["--config=dcgan_digits", "--config.train.steps=-5"], "steps must be a positive integer"),
+        (["--config=dcgan_digits", "--config.train.stepz=5"], "Did you mean \"steps\""),
+        (["--config=dcgan_digits", "--config.data.source=folder:/no/such/dir"], "does not exist"),
     ],
 )
 def test_bad_values_exit_nonzero_with_one_line(args, message, tmp_path):

@@ -1,6 +1,6 @@
 """BEGAN (Berthelot et al. 2017) on digits: auto-encoder discriminator balanced by the k_t controller.
 
-    tfgan-train --config=configs/began_digits.py
+    tfgan-train --config=began_digits
 
 In TensorBoard: Train/convergence (M, should fall), Train/k_t, D/real_score and D/fake_score
 (the reconstruction losses L(x) and L(G(z)), whose ratio approaches γ). config.model.loss is unused.

@@ -1,6 +1,6 @@
 """Vanilla GAN (MLPs) on PacGAN's 2-D grid: 25 modes on {−4, −2, 0, 2, 4}², σ = 0.05.
 
-    tfgan-train --config=configs/gan_mog_grid.py
+    tfgan-train --config=gan_mog_grid
 """
 
 from tfgan_apps.config import mog_config

@@ -1,6 +1,6 @@
 """×4 super-resolution, PSNR-oriented: an SRResNet-style G (no BN) trained with pure L1 on bundled photos.
 
-    tfgan-train --config=configs/sr_x4_photos.py [--config.train.steps=6000]
+    tfgan-train --config=sr_x4_photos [--config.train.steps=6000]
 
 LR inputs are bicubic (anti-aliased) ×4 downsamplings of 64 px HR crops
 (``data.image_size`` is the HR crop here; 16 px LR). ``adversarial_weight = 0``:
@@ -10,7 +10,7 @@ every conv at LR, ~4× cheaper than SRResNet's HR convs on a CPU) and a global
 bicubic skip with a zero-initialised last conv, so training starts from the
 bicubic baseline and the blocks learn only the missing detail.
 Held-out: ``data.eval_photos`` 192 px HR centre crops (48 px LR); metrics use
-``crop_border = 4``. ``configs/srgan_x4_photos.py`` adds the GAN phase.
+``crop_border = 4``. The ``srgan_x4_photos`` recipe adds the GAN phase.
 """
 
 from tfgan_apps.config import NATURAL_PHOTOS, restoration_config

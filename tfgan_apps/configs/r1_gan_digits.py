@@ -1,6 +1,6 @@
 """R1-regularised GAN (Mescheder et al. 2018, "Which Training Methods for GANs do actually Converge?").
 
-    tfgan-train --config=configs/r1_gan_digits.py
+    tfgan-train --config=r1_gan_digits
 """
 
 from tfgan_apps.config import dcgan_digits_config

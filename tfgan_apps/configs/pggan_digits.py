@@ -1,6 +1,6 @@
 """PGGAN (Karras et al. 2018): progressive growing 4→8→16→32 px on the bundled digits.
 
-    tfgan-train --config=configs/pggan_digits.py
+    tfgan-train --config=pggan_digits
 
 The schedule is ``model.stages`` ((resolution, steps incl. fade-in), ...) and ``model.fade_steps``;
 stages above ``data.image_size`` are dropped. Watch ``Train/stage`` and ``Train/alpha`` in TensorBoard.

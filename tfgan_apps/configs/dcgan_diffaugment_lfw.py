@@ -1,6 +1,6 @@
 """DCGAN with DiffAugment (Zhao et al. 2020) and a generator EMA on the 200-image LFW subset.
 
-    tfgan-train --config=configs/dcgan_diffaugment_lfw.py
+    tfgan-train --config=dcgan_diffaugment_lfw
 """
 
 from tfgan_apps.config import base_config
@@ -10,7 +10,7 @@ def get_config():
     """dcgan_lfw + DiffAugment ``color,translation,cutout`` on every D input, EMA β = 0.999 for samples/export.
 
     With only 200 images D overfits quickly; DiffAugment is the paper's remedy for
-    this low-data regime (compare D/real_score with configs/dcgan_lfw.py).
+    this low-data regime (compare D/real_score with the dcgan_lfw recipe).
     """
     config = base_config()
     config.name = "dcgan_diffaugment_lfw"

@@ -1,6 +1,6 @@
 """De-raining cGAN (heavy synthetic rain) on crops of the bundled photos, ID-CGAN style.
 
-    tfgan-train --config=configs/derain_photos.py [--config.train.steps=4000]
+    tfgan-train --config=derain_photos [--config.train.steps=4000]
 
 ID-CGAN (Zhang, Sindagi & Patel 2017) pairs an encoder–decoder generator with
 symmetric skip connections and a conditional patch discriminator, trained with a

@@ -1,6 +1,6 @@
 """InfoGAN (Chen et al. 2016) on digits: 62-d noise, a 10-way categorical code and 2 continuous codes.
 
-    tfgan-train --config=configs/infogan_digits.py
+    tfgan-train --config=infogan_digits
 
 In TensorBoard: Codes/continuous_0 and Codes/continuous_1 (rows: categorical code, columns: a continuous
 code swept over [-1, 1]), Train/mi_bound (rises towards log 10 ≈ 2.30), Train/mi_loss.

@@ -1,6 +1,6 @@
 """DCGAN on the bundled sklearn digits, 32×32 (the README's main command).
 
-    tfgan-train --config=configs/dcgan_digits.py
+    tfgan-train --config=dcgan_digits
 """
 
 from tfgan_apps.config import dcgan_digits_config

@@ -1,6 +1,6 @@
 """Auxiliary classifier GAN (Odena et al. 2017) on digits.
 
-    tfgan-train --config=configs/acgan_digits.py
+    tfgan-train --config=acgan_digits
 
 TensorBoard: ``Samples`` (in reading order, sample i has label i mod 10), ``Train/real_accuracy``
 (auxiliary classifier on real digits), ``Train/d_aux_real`` / ``Train/d_aux_fake`` / ``Train/g_aux``

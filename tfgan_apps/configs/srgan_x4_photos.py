@@ -1,6 +1,6 @@
 """×4 SRGAN/ESRGAN-style super-resolution on bundled photos: L1 pretraining, then relativistic GAN fine-tuning.
 
-    tfgan-train --config=configs/srgan_x4_photos.py [--config.model.pretrain_steps=4000 --config.train.steps=6000]
+    tfgan-train --config=srgan_x4_photos [--config.model.pretrain_steps=4000 --config.train.steps=6000]
 
 G as in ``sr_x4_photos.py`` (residual blocks at LR, sub-pixel output conv,
 bicubic skip). Steps < ``model.pretrain_steps`` train G with L1 only (the

@@ -1,6 +1,6 @@
 """PacGAN (Lin et al. 2018) on the 25-mode 2-D grid: the discriminator judges 4 samples at once.
 
-    tfgan-train --config=configs/pacgan_mog_grid.py
+    tfgan-train --config=pacgan_mog_grid
 """
 
 from tfgan_apps.config import mog_config

@@ -1,6 +1,6 @@
 """BiGAN / ALI (Donahue et al. 2017; Dumoulin et al. 2017) on synthetic 1-D signals (sines and chirps, length 64).
 
-    tfgan-train --config=configs/bigan1d_signals.py
+    tfgan-train --config=bigan1d_signals
 
 Exports ``export/generator`` (z → signals) and ``export/encoder`` (float32 signals → z).
 """

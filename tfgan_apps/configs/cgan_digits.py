@@ -1,6 +1,6 @@
 """Conditional GAN (Mirza & Osindero 2014) with a projection discriminator (Miyato & Koyama 2018) on digits.
 
-    tfgan-train --config=configs/cgan_digits.py
+    tfgan-train --config=cgan_digits
 
 TensorBoard: ``Samples`` (in reading order, sample i has label i mod 10: 0123456789 0123...),
 ``Loss/D/adv``, ``Loss/G/adv``, ``D/real_score`` vs ``D/fake_score``.

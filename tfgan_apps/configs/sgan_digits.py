@@ -1,6 +1,6 @@
 """Semi-supervised GAN (Salimans et al. 2016 §5) on digits with 100 labels, 297 digits held out.
 
-    tfgan-train --config=configs/sgan_digits.py
+    tfgan-train --config=sgan_digits
 
 TensorBoard: ``Eval/heldout_accuracy`` (classifier accuracy on the held-out digits),
 ``Train/d_sup`` (cross-entropy on the labelled examples), ``Loss/D/adv`` (real/fake loss).

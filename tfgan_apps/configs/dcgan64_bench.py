@@ -1,6 +1,6 @@
 """The PyTorch DCGAN example's architecture as a config: 64×64 RGB, ngf = ndf = 64, nz = 100, batch 64.
 
-    tfgan-train --config=configs/dcgan64_bench.py
+    tfgan-train --config=dcgan64_bench
     python benchmarks/train_speed.py            # times it against an eager loop and PyTorch
 
 The speed benchmark's 64² model (``benchmarks/train_speed.py``, ``benchmarks/torch_dcgan.py``):

@@ -1,8 +1,8 @@
 """Adversarial autoencoder (Makhzani et al. 2016) on digits, Gaussian prior on an 8-D code.
 
-    tfgan-train --config=configs/aae_digits.py
+    tfgan-train --config=aae_digits
     # the paper's 2-D mixture of 10 Gaussians (codes form 10 clusters; see the Codes image):
-    tfgan-train --config=configs/aae_digits.py --config.model.prior=mixture --config.model.latent_dim=2
+    tfgan-train --config=aae_digits --config.model.prior=mixture --config.model.latent_dim=2
 
 TensorBoard: ``Train/recon`` (reconstruction MSE), ``Reconstructions`` (real | reconstructed pairs),
 ``Samples`` (decoded prior samples), ``D/real_score`` vs ``D/fake_score`` (prior vs codes), ``Codes`` (2-D codes).

@@ -1,6 +1,6 @@
 """WGAN-GP (Gulrajani et al. 2017) on digits.
 
-    tfgan-train --config=configs/wgan_gp_digits.py
+    tfgan-train --config=wgan_gp_digits
 """
 
 from tfgan_apps.config import dcgan_digits_config

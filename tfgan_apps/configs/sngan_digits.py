@@ -1,6 +1,6 @@
 """SNGAN (Miyato et al. 2018): hinge loss, spectrally normalised ResNet discriminator, on digits (32×32).
 
-    tfgan-train --config=configs/sngan_digits.py
+    tfgan-train --config=sngan_digits
 """
 
 from tfgan_apps.config import dcgan_digits_config

@@ -1,6 +1,6 @@
 """BiGAN / ALI (Donahue et al. 2017; Dumoulin et al. 2017) on the bundled digits, 32×32.
 
-    tfgan-train --config=configs/bigan_digits.py
+    tfgan-train --config=bigan_digits
 
 Exports ``export/generator`` (z → images) and ``export/encoder`` (uint8 images → z).
 """

@@ -1,6 +1,6 @@
 """Vanilla GAN (MLPs) on PacGAN's 2-D ring: 8 modes on the unit circle, σ = 0.01.
 
-    tfgan-train --config=configs/gan_mog_ring.py
+    tfgan-train --config=gan_mog_ring
 """
 
 from tfgan_apps.config import mog_config

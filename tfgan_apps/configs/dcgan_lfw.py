@@ -1,6 +1,6 @@
 """DCGAN on scikit-image's bundled LFW subset (200 grey 25×25 faces/non-faces, resized to 32×32).
 
-    tfgan-train --config=configs/dcgan_lfw.py
+    tfgan-train --config=dcgan_lfw
 """
 
 from tfgan_apps.config import base_config

@@ -1,6 +1,6 @@
 """EBGAN-PT (Zhao et al. 2017) on digits: auto-encoder energy discriminator with a margin, pull-away term on G.
 
-    tfgan-train --config=configs/ebgan_digits.py
+    tfgan-train --config=ebgan_digits
 
 In TensorBoard: D/real_score and D/fake_score (the MSE energies D(x) and D(G(z)); fakes sit near the
 margin m while D wins), Train/pull_away (falls as samples diversify). config.model.loss is unused.

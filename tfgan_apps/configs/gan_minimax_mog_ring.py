@@ -1,6 +1,6 @@
 """The original minimax GAN (Goodfellow et al. 2014, Eq. 1) with MLPs on the 8-mode ring.
 
-    tfgan-train --config=configs/gan_minimax_mog_ring.py
+    tfgan-train --config=gan_minimax_mog_ring
 """
 
 from tfgan_apps.config import mog_config

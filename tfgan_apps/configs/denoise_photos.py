@@ -1,6 +1,6 @@
 """Denoising cGAN (σ = 25 AWGN) on crops of the bundled scikit-image photos: DnCNN-style residual G + PatchGAN D.
 
-    tfgan-train --config=configs/denoise_photos.py [--config.train.steps=4000]
+    tfgan-train --config=denoise_photos [--config.train.steps=4000]
 
 The generator is the residual (DnCNN) denoiser: it predicts the noise, with a
 zero-initialised last conv, so training starts from the noisy input. It is first

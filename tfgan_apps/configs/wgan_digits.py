@@ -1,6 +1,6 @@
 """WGAN with weight clipping (Arjovsky et al. 2017, Algorithm 1) on digits.
 
-    tfgan-train --config=configs/wgan_digits.py
+    tfgan-train --config=wgan_digits
 """
 
 from tfgan_apps.config import dcgan_digits_config

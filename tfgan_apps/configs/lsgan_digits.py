@@ -1,6 +1,6 @@
 """LSGAN (Mao et al. 2017) on digits: the DCGAN recipe with the least-squares loss.
 
-    tfgan-train --config=configs/lsgan_digits.py
+    tfgan-train --config=lsgan_digits
 """
 
 from tfgan_apps.config import dcgan_digits_config

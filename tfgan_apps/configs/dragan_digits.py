@@ -1,6 +1,6 @@
 """DRAGAN (Kodali et al. 2017, "On Convergence and Stability of GANs") on digits.
 
-    tfgan-train --config=configs/dragan_digits.py
+    tfgan-train --config=dragan_digits
 """
 
 from tfgan_apps.config import dcgan_digits_config

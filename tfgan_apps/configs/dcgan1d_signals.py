@@ -1,6 +1,6 @@
 """1-D DCGAN on synthetic signals (random sines and chirps plus noise, length 64).
 
-    tfgan-train --config=configs/dcgan1d_signals.py
+    tfgan-train --config=dcgan1d_signals
 """
 
 from tfgan_apps.config import base_config

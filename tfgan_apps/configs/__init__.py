@@ -1,0 +1,22 @@
+"""The shipped recipes: one module per recipe, each with a ``get_config()`` returning an ml_collections ConfigDict.
+
+A recipe is used by name from any directory (``tfgan-train --config=dcgan_digits``) or by path
+(``--config=path/to/my_recipe.py``); ``recipe_names()`` lists the names and ``recipe_path(name)`` gives the file
+that ``config_flags.DEFINE_config_file`` loads.
+"""
+
+from __future__ import annotations
+
+import os
+
+RECIPE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def recipe_names() -> list[str]:
+    """Names of the shipped recipes (module names without ``.py``), sorted."""
+    return sorted(name[:-3] for name in os.listdir(RECIPE_DIR) if name.endswith(".py") and not name.startswith("_"))
+
+
+def recipe_path(name: str) -> str:
+    """The file of the shipped recipe ``name`` (it need not exist; see ``recipe_names``)."""
+    return os.path.join(RECIPE_DIR, f"{name}.py")
