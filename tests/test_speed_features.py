@@ -80,19 +80,19 @@ def test_jit_auto_decision_is_cached_per_key(tmp_path, monkeypatch):
 
     monkeypatch.setattr(models, "_timed_steps", fake_timer)
 
-    def probe(batch: int, **overrides) -> tuple[bool, keras.Model]:
+    def probe(batch: int, **overrides) -> tuple[bool, trainer.Run]:
         run = trainer.build_run(tiny_config(train__jit_compile="auto", export__enabled=False, **overrides),
                                 str(tmp_path / f"run{len(timed)}"))
-        return models.probe_jit_compile(run.model, make_dataset(run.source, batch)), run.model
+        return models.probe_jit_compile(run.model, make_dataset(run.source, batch)), run
 
-    first, model = probe(16)
-    assert first is True and model.jit_compile is True and timed == [False, True]
+    first, run = probe(16)
+    assert first is True and run.model.jit_compile is True and timed == [False, True]
     cache = models.jit_cache_path()
     assert cache.startswith(str(tmp_path / "cache")) and os.path.exists(cache)
-    second, model = probe(16)  # same model, shapes, batch, precision, CPU: no timing at all
-    assert second is True and model.jit_compile is True and timed == [False, True]
-    key, parts = models.jit_cache_key(model, make_dataset(model_source(model), 16))
-    assert parts["nets"]["generator"]["params"] == model.generator.count_params() and parts["cpu"]
+    second, run = probe(16)  # same model, shapes, batch, precision, CPU: no timing at all
+    assert second is True and run.model.jit_compile is True and timed == [False, True]
+    _, parts = models.jit_cache_key(run.model, make_dataset(run.source, 16))
+    assert parts["nets"]["generator"]["params"] == run.model.generator.count_params() and parts["cpu"]
     probe(8)  # another batch: probed again
     assert timed == [False, True] * 2
     probe(16, model__generator__width=16)  # another G: probed again
@@ -103,13 +103,6 @@ def test_jit_auto_decision_is_cached_per_key(tmp_path, monkeypatch):
         f.write("{not json")  # a corrupt cache is ignored (probe again) and rewritten
     probe(16)
     assert timed == [False, True] * 4 and models._read_jit_cache(cache)
-
-
-def model_source(model: keras.Model):
-    """The digits source the tiny config trains on (for building a batch of the same shapes)."""
-    from tfgan_apps.data import load_source
-
-    return load_source(tiny_config().data)
 
 
 def test_jit_setting_accepts_bools_strings_and_auto():
@@ -221,7 +214,7 @@ def test_jit_compile_and_d_pass_are_config_fields_with_checked_values(tmp_path):
         bad[section][key] = value
         with pytest.raises(ConfigError, match=message):
             validate(bad)
-    result = run_cli("-m", "tfgan_apps.train", "--config=dcgan_digits", f"--workdir={tmp_path}",
+    result = run_cli("-m", "tfgan_apps.cli.train", "--config=dcgan_digits", f"--workdir={tmp_path}",
                      "--config.train.jit_compile=sometimes")
     assert result.returncode != 0 and "jit_compile must be True, False or 'auto'" in result.stderr
 

@@ -17,7 +17,8 @@ import ml_collections
 from tfgan_apps.errors import ConfigError
 
 STRATEGIES = ("default", "one_device", "mirrored", "multi_worker", "tpu")
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+# "auto": mixed_bfloat16 on a CPU with native bf16 (AMX / AVX-512 BF16), else float32 (hardware.resolve_precision).
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16", "auto")
 ON_NAN = ("stop", "rollback")
 OPTIMIZERS = ("adam", "rmsprop")
 

@@ -21,7 +21,7 @@ import tensorflow as tf
 from absl import logging
 
 from tfgan_apps import callbacks as cb
-from tfgan_apps import export, models
+from tfgan_apps import export, hardware, models
 from tfgan_apps.config import from_json, loop_length, to_json, validate
 from tfgan_apps.data import Source, load_source, make_dataset
 from tfgan_apps.distribute import split_cpu, strategy_from
@@ -51,7 +51,7 @@ def prepare_runtime(config: ml_collections.ConfigDict) -> None:
     keras.utils.set_random_seed(config.train.seed)
     if config.train.deterministic:
         tf.config.experimental.enable_op_determinism()
-    keras.mixed_precision.set_global_policy(config.train.mixed_precision)
+    keras.mixed_precision.set_global_policy(hardware.resolve_precision(config.train.mixed_precision))  # "auto": by CPU
 
 
 def _is_chief(strategy: tf.distribute.Strategy) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import statistics
@@ -19,6 +21,8 @@ from tfgan_apps.registry import MODELS
 
 # ``train.jit_compile="auto"``: timed steps per setting in the probe (after one step that traces / compiles).
 JIT_PROBE_STEPS = 3
+# Where the probe's decisions are kept (``jit.json``): $TFGAN_CACHE_DIR, else ~/.cache/tfgan_apps.
+CACHE_DIR_ENV = "TFGAN_CACHE_DIR"
 
 
 def build(config: Any, source: Any, num_replicas: int = 1) -> keras.Model:
@@ -110,11 +114,78 @@ def _timed_steps(model: keras.Model, dataset: tf.data.Dataset, steps: int) -> fl
     return statistics.median(times)
 
 
-def probe_jit_compile(model: keras.Model, dataset: tf.data.Dataset, steps: int = JIT_PROBE_STEPS) -> bool:
-    """Times the train step with XLA off and on, keeps the faster and returns whether it is XLA.
+def jit_cache_path() -> str:
+    """The JSON file of cached ``jit_compile="auto"`` decisions: ``$TFGAN_CACHE_DIR/jit.json``, else
+    ``~/.cache/tfgan_apps/jit.json``."""
+    root = os.environ.get(CACHE_DIR_ENV) or os.path.join(os.path.expanduser("~"), ".cache", "tfgan_apps")
+    return os.path.join(root, "jit.json")
 
-    Both settings run ``steps`` timed executions (median, after one that traces /
-    compiles) on ``dataset``; the model's state (``checkpoint_items``: networks,
+
+def jit_cache_key(model: keras.Model, dataset: tf.data.Dataset) -> tuple[str, dict[str, Any]]:
+    """(key, what it was made of) of the XLA decision for this model, batch, precision, CPU and TensorFlow.
+
+    The parts: the model's class; for each network its class, parameter count and a hash of every weight's
+    shape and dtype; the batch's shapes and dtypes; the dtype policy; ``steps_per_execution``; replicas;
+    the CPU's model name and flags; the TensorFlow and Keras versions. Any change re-runs the probe.
+    """
+    from tfgan_apps import hardware
+
+    nets = {}
+    for name, item in sorted(model.checkpoint_items().items()):
+        if isinstance(item, keras.Model):
+            shapes = ";".join(f"{tuple(w.shape)}:{w.dtype}" for w in item.weights)
+            nets[name] = {"class": type(item).__name__, "params": int(item.count_params()),
+                          "shapes": hashlib.sha256(shapes.encode()).hexdigest()[:16]}
+    batch = {str(k): f"{tuple(v.shape)}:{v.dtype.name}" for k, v in
+             (dataset.element_spec.items() if isinstance(dataset.element_spec, dict)
+              else enumerate(tf.nest.flatten(dataset.element_spec)))}
+    cpu = hardware.cpu_info()
+    parts = {"model": f"{type(model).__module__}.{type(model).__qualname__}", "nets": nets, "batch": batch,
+             "policy": keras.mixed_precision.dtype_policy().name,
+             "steps_per_execution": int(model.steps_per_execution),
+             "replicas": int(model.distribute_strategy.num_replicas_in_sync),
+             "cpu": cpu.model, "cpu_flags": hashlib.sha256(" ".join(sorted(cpu.flags)).encode()).hexdigest()[:16],
+             "tensorflow": tf.__version__, "keras": keras.__version__}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24], parts
+
+
+def _read_jit_cache(path: str) -> dict[str, Any]:
+    """The cached decisions ({} when the file is missing or unreadable: the probe then runs again)."""
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as err:
+        logging.warning("jit_compile=auto: ignoring unreadable cache %s (%s)", path, err)
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_jit_cache(path: str, key: str, entry: dict[str, Any]) -> None:
+    """Adds one decision (re-reading the file first, so concurrent runs lose nothing but a race); a cache
+    that cannot be written costs a probe on the next run, nothing else."""
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        data = _read_jit_cache(path)
+        data[key] = entry
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".jit-")
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, indent=1, sort_keys=True)
+        os.replace(tmp, path)
+    except OSError as err:
+        logging.warning("jit_compile=auto: could not write the cache %s (%s); the next run probes again", path, err)
+
+
+def probe_jit_compile(model: keras.Model, dataset: tf.data.Dataset, steps: int = JIT_PROBE_STEPS,
+                      use_cache: bool = True) -> bool:
+    """Chooses XLA on or off for this model, batch and machine, installs that train function and returns it.
+
+    The choice is cached (``jit_cache_path()``, keyed by ``jit_cache_key``: model class,
+    networks' shapes and sizes, batch, precision, CPU model and flags, TF version), so the
+    probe is paid once per setting and machine, not on every run; ``use_cache=False`` always probes.
+    The probe times ``steps`` executions with XLA off and on (median, after one that
+    traces / compiles) on ``dataset``; the model's state (``checkpoint_items``: networks,
     optimizers, stabilizers) is saved before and restored after, so training
     then starts exactly where it would have without the probe. Both compiled
     functions are kept and the faster one is installed as ``model.train_function``,
@@ -136,6 +207,15 @@ def probe_jit_compile(model: keras.Model, dataset: tf.data.Dataset, steps: int =
         logging.info("jit_compile=auto: this model cannot use XLA here -> jit_compile=False")
         model.make_train_function(force=True)
         return False
+    path = jit_cache_path()
+    key, parts = jit_cache_key(model, dataset)
+    cached = _read_jit_cache(path).get(key) if use_cache else None
+    if isinstance(cached, dict) and isinstance(cached.get("jit_compile"), bool):
+        best = cached["jit_compile"]
+        model.jit_compile = best
+        model.make_train_function(force=True)
+        logging.info("jit_compile=auto: cached decision %s (%s) -> jit_compile=%s", key, path, best)
+        return best
     checkpoint = tf.train.Checkpoint(**model.checkpoint_items())
     tmp = tempfile.mkdtemp(prefix="tfgan-jit-probe-")
     try:
@@ -155,4 +235,8 @@ def probe_jit_compile(model: keras.Model, dataset: tf.data.Dataset, steps: int =
     model.reset_metrics()
     logging.info("jit_compile=auto: %.3f s/step without XLA, %.3f s/step with XLA -> jit_compile=%s",
                  timings[False], timings[True], best)
+    if use_cache:
+        _write_jit_cache(path, key, {"jit_compile": best, "seconds_per_step": {"xla_off": timings[False],
+                                                                               "xla_on": timings[True]},
+                                     "measured": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **parts})
     return best
