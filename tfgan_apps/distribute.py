@@ -34,6 +34,33 @@ def replica_draw(draw: Callable[[tf.Tensor], Any], batch_size: tf.Tensor) -> Any
     return tf.nest.map_structure(lambda t: t[start : start + batch_size], draw(batch_size * replicas))
 
 
+def cross_replica_sum(value: Any) -> Any:
+    """Sum of ``value`` (a tensor or a nest of tensors) over the replicas; identity on one replica.
+
+    Per-replica partial means (``sum over this replica's examples / global batch``) become global means.
+    """
+    ctx = tf.distribute.get_replica_context()
+    if ctx is None or ctx.num_replicas_in_sync == 1:
+        return value
+    return ctx.all_reduce(tf.distribute.ReduceOp.SUM, value)
+
+
+def gather_replicas(x: tf.Tensor) -> tf.Tensor:
+    """The global batch of ``x`` concatenated over replicas (differentiable; identity on one replica)."""
+    ctx = tf.distribute.get_replica_context()
+    if ctx is None or ctx.num_replicas_in_sync == 1:
+        return x
+    return ctx.all_gather(x, axis=0)
+
+
+def global_batch_mean(x: tf.Tensor) -> tf.Tensor:
+    """Mean over the GLOBAL batch of ``x`` ``[B, ...]`` → ``[1, ...]`` (summed across replicas, differentiable)."""
+    _, replicas = replica_info()
+    x = tf.cast(x, tf.float32)
+    total = cross_replica_sum(tf.reduce_sum(x, axis=0, keepdims=True))
+    return total / tf.cast(tf.shape(x)[0] * replicas, tf.float32)
+
+
 def is_multi_worker(strategy: tf.distribute.Strategy) -> bool:
     """True for a ``MultiWorkerMirroredStrategy`` whose ``TF_CONFIG`` names a cluster of several tasks."""
     if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):

@@ -34,11 +34,17 @@ def per_example_mean(x: tf.Tensor) -> tf.Tensor:
 
 @dataclass(frozen=True)
 class AdversarialLoss:
-    """A named pair of per-example discriminator and generator losses."""
+    """A named pair of per-example discriminator and generator losses.
+
+    ``relativistic``: both functions compare real with fake outputs, so the generator loss takes D's real
+    outputs too and both take the global-batch means of the outputs: ``discriminator(real, fake,
+    real_mean=..., fake_mean=...)``, ``generator(fake, real, fake_mean=..., real_mean=...)``.
+    """
 
     name: str
     discriminator: PerExample
     generator: PerExample
+    relativistic: bool = False
 
 
 def _softplus_d_loss(real: tf.Tensor, fake: tf.Tensor) -> tf.Tensor:
@@ -85,16 +91,50 @@ def hinge_discriminator_loss(real: tf.Tensor, fake: tf.Tensor) -> tf.Tensor:
     return per_example_mean(tf.nn.relu(1.0 - real)) + per_example_mean(tf.nn.relu(1.0 + fake))
 
 
+def _batch_mean(x: tf.Tensor) -> tf.Tensor:
+    return tf.reduce_mean(tf.cast(x, tf.float32), axis=0, keepdims=True)
+
+
+def relativistic_average_discriminator_loss(real: tf.Tensor, fake: tf.Tensor, real_mean: tf.Tensor | None = None,
+                                            fake_mean: tf.Tensor | None = None) -> tf.Tensor:
+    """RaGAN discriminator loss (Jolicoeur-Martineau 2018; ESRGAN eq. 1), per example.
+
+    With D_Ra(a, b) = σ(C(a) − E_b[C(b)]): −log D_Ra(x_r, x_f) − log(1 − D_Ra(x_f, x_r)),
+    i.e. softplus(−(C(x_r) − E[C(x_f)])) + softplus(C(x_f) − E[C(x_r)]). The expectations
+    are batch means taken per logit position (patch outputs); by default over the given
+    batch, or ``real_mean`` / ``fake_mean`` ``[1, ...]`` when the caller has global-batch
+    means (the models pass them under multi-replica strategies).
+    """
+    real, fake = tf.cast(real, tf.float32), tf.cast(fake, tf.float32)
+    real_mean = _batch_mean(real) if real_mean is None else real_mean
+    fake_mean = _batch_mean(fake) if fake_mean is None else fake_mean
+    return per_example_mean(tf.nn.softplus(-(real - fake_mean))) + per_example_mean(tf.nn.softplus(fake - real_mean))
+
+
+def relativistic_average_generator_loss(fake: tf.Tensor, real: tf.Tensor, fake_mean: tf.Tensor | None = None,
+                                        real_mean: tf.Tensor | None = None) -> tf.Tensor:
+    """RaGAN generator loss (ESRGAN eq. 2), per example: the discriminator loss with real and fake swapped."""
+    return relativistic_average_discriminator_loss(fake, real, fake_mean, real_mean)
+
+
 for _loss in (
     AdversarialLoss("minimax", _softplus_d_loss, minimax_generator_loss),
     AdversarialLoss("non_saturating", _softplus_d_loss, non_saturating_generator_loss),
     AdversarialLoss("least_squares", least_squares_discriminator_loss, least_squares_generator_loss),
     AdversarialLoss("wasserstein", wasserstein_discriminator_loss, wasserstein_generator_loss),
     AdversarialLoss("hinge", hinge_discriminator_loss, wasserstein_generator_loss),
+    AdversarialLoss("relativistic_average", relativistic_average_discriminator_loss,
+                    relativistic_average_generator_loss, relativistic=True),
 ):
     LOSSES.register(_loss.name)(_loss)
 
 
-def get(name: str) -> AdversarialLoss:
-    """Looks up an adversarial loss family by name."""
-    return LOSSES.get(name)
+def get(loss: str | AdversarialLoss) -> AdversarialLoss:
+    """An adversarial loss family: a registered name, or an ``AdversarialLoss`` object used as it is
+    (a custom loss needs no registry entry)."""
+    if isinstance(loss, AdversarialLoss):
+        return loss
+    if not isinstance(loss, str):
+        raise TypeError(f"loss must be a name ({', '.join(LOSSES.names())}) or a losses.AdversarialLoss, "
+                        f"got {type(loss).__name__}")
+    return LOSSES.get(loss)

@@ -377,15 +377,32 @@ class ReplayPool(tf.Module):
 
 
 # ---------------------------------------------------------------------------------------- settings
-def settings(model_cfg: Any) -> dict[str, Any]:
-    """The ``config.model.stabilizers`` fields as a dict, or {} when every stabilizer is off."""
+STABILIZER_NAMES = ("diffaugment", "ema", "instance_noise", "packing", "replay")
+
+
+def enabled_names(values: Mapping[str, Any]) -> list[str]:
+    """The stabilizers switched on in a ``stabilizers`` field dict (sorted names)."""
+    active = {
+        "ema": bool(values.get("ema")),
+        "diffaugment": bool(values.get("diffaugment")),
+        "packing": values.get("packing", 1) not in (0, 1, None),
+        "instance_noise": bool(values.get("instance_noise")),
+        "replay": bool(values.get("replay")),
+    }
+    return sorted(name for name, on in active.items() if on)
+
+
+def settings(model_cfg: Any, enabled_only: bool = False) -> Any:
+    """The ``config.model.stabilizers`` fields as a dict, or {} when every stabilizer is off.
+
+    ``enabled_only``: the sorted names of the stabilizers that are on instead.
+    """
     cfg = model_cfg.get("stabilizers", None) if model_cfg is not None else None
-    if not cfg:
-        return {}
-    values = cfg.to_dict() if hasattr(cfg, "to_dict") else dict(cfg)
-    active = (values.get("ema"), values.get("diffaugment"), values.get("packing", 1) not in (0, 1),
-              values.get("instance_noise"), values.get("replay"))
-    return values if any(active) else {}
+    values = (cfg.to_dict() if hasattr(cfg, "to_dict") else dict(cfg)) if cfg else {}
+    names = enabled_names(values)
+    if enabled_only:
+        return names
+    return values if names else {}
 
 
 def packing_factor(model_cfg: Any) -> int:

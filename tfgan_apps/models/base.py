@@ -1,59 +1,84 @@
-"""The base ``GAN``: d_steps discriminator updates, then one generator update.
+"""The base ``GAN`` and the one training step every adversarial model of the project runs.
 
 DCGAN, LSGAN, WGAN, WGAN-GP, DRAGAN, SNGAN and R1/R2 GANs are configurations of
-this class (networks, ``loss``, ``penalties``); variants whose *algorithm*
-differs subclass it and override a named step.
+this class (networks, ``loss``, ``penalties``). A variant whose algorithm differs
+(InfoGAN, BEGAN, BiGAN, pix2pix, ...) is a subclass that overrides a few named
+hooks; it never copies the update. ``train_step`` is the template:
 
-Randomness is stateless and derived from (seed, training step, call site), so
-a resumed run repeats an uninterrupted one exactly and nothing but the
-optimizers' step counters has to be checkpointed for it. Latent noise is drawn
-for the *global* batch and each replica takes its slice, so a multi-replica run
-uses the same noise as a single-device run. Every loss term is a per-example
-value averaged over the global batch (``tf.nn.compute_average_loss``), which is
-what ``apply_gradients`` expects when it sums the replicas' gradients.
+1. ``prepare_batch``: the batch as a dict (a tensor or an ``(x, y)`` tuple becomes
+   ``{"x": ..., "label": ...}``), plus what the variant adds once per step (pix2pix's
+   degraded input). Every key is then split into ``d_steps`` slices in one place.
+2. ``EXTRA_UPDATES`` (data, not code): updates that run before the adversarial ones,
+   e.g. the adversarial autoencoder's reconstruction update of E and G.
+3. ``d_steps`` discriminator updates, each on its own slice (skipped while
+   ``adversarial_active`` is False, e.g. during pix2pix's L1 pretraining).
+4. One generator update on the last slice.
 
-Stabilizers (``config.model.stabilizers``, see ``tfgan_apps/stabilizers.py``)
-reach every subclass through three hooks: ``d_input`` (DiffAugment, instance
-noise, PacGAN packing) inside ``discriminate``; ``replay_fakes`` on D's fake
-batch; ``after_generator_update`` (the generator EMA), called by
-``apply_update`` after each generator-optimizer step. With the EMA on,
-``inference_generator`` (samples, TensorBoard grid, export) is the EMA copy.
+An update is a loss computed under a tape by hooks, then one optimizer step on a
+*group* of networks (``G_NETWORKS`` / ``D_NETWORKS``: G and E together for BiGAN,
+both generators of an unpaired translator). The hooks, all with defaults:
 
-Speed: the discriminator update can run D once on ``concat([real, fake])``
-instead of twice (``d_pass="joint"``). That is the same computation only when D
-treats every example independently and its call has no side effect, so
-``d_pass="auto"`` (the default) picks it exactly then: no BatchNorm (whose batch
-statistics would mix real and fake, and whose moving averages would be updated
-once instead of twice), no layer with non-trainable state (spectral norm's
-power iteration advances once per call) and no minibatch-statistics layer. The
-stabilizers' draws are unchanged (real and fake still go through ``d_input``
-with salts + 32 / + 33). Forcing ``"joint"`` on a BatchNorm D changes the
-algorithm (one mixed batch, as some DCGAN ports do); ``"separate"`` always makes
-two calls. Only the base ``discriminator_step`` uses it; variants that override
-``discriminate`` or ``discriminator_step`` keep their own calls.
+``generator_inputs(ctx)``        what G is fed: ``{"z": z}``; z + codes; z + labels; the degraded image
+``run_generator(inputs)``        G's output for those inputs
+``real_samples(ctx)``            the "real" side of D: the batch's ``x`` (prior draws for the AAE)
+``discriminator_inputs(s, ctx, real)``  what D sees: ``x``; ``(x, label)``; ``(x, E(x))``; ``(input, x)``
+``discriminate(inputs, salt)``   D's raw outputs; input-side stabilizers act on the sample part here
+``adversarial_logits(outputs)``  the outputs the adversarial loss reads (a head, a logsumexp, an energy)
+``d_adversarial_term(ctx)`` / ``g_adversarial_term(ctx)``  the loss family on those logits (BEGAN, EBGAN,
+                                  BiGAN's swapped labels and SGAN's feature matching override them)
+``penalty_view(ctx)``            (real, fake, d_fn) the penalties differentiate (BiGAN: packed pairs)
+``extra_d_terms(ctx)`` / ``extra_g_terms(ctx)``  the variant's own loss terms (MI, class terms, L1, ...)
+``generator_term_weights(ctx, tape)``  per-term weights of G's total (pix2pix's adaptive weight)
+``after_d_update(ctx)``          state updates after a D step (BEGAN's k_t); returns global logged values
+``in_stage(compute)``            runs an update's computation (PGGAN: once per stage in a ``tf.switch_case``)
 
-``reuse_fakes=True`` is the other saving, and the algorithm of PyTorch's DCGAN
-example: the generator update reuses the last discriminator update's fake batch
-(same z) and backpropagates through the forward pass of G that made it, instead
-of drawing a new z and running G again — one G forward pass less per step. G's
-loss still sees the *updated* D. Off by default (the generator update then uses
-a fresh z, as in the GAN papers); base-class algorithm only.
+``ctx`` (:class:`Update`) carries the update's batch slice, its random streams and
+what the template computed so far (``g_inputs``, ``fake``, ``real``, ``real_out``,
+``fake_out``, ``real_logits``, ``fake_logits``); ``ctx.stats`` collects logged values
+that are not loss terms.
+
+Randomness is stateless and derived from (seed, training step, update, named
+stream: :class:`Streams`), so a resumed run repeats an uninterrupted one exactly.
+Latent noise is drawn for the *global* batch and each replica takes its slice, so
+a multi-replica run uses the same noise as a single-device run. Every loss term is
+a per-example value averaged over the global batch (``global_mean``), which is what
+``apply_gradients`` expects when it sums the replicas' gradients; logged values are
+made global (summed over replicas) once, by the template, so trackers hold global
+means and no variant deals with the replica count.
+
+Stabilizers (``config.model.stabilizers``, ``tfgan_apps/stabilizers.py``): each class
+declares ``SUPPORTED_STABILIZERS``; others are refused when the model is built, in
+one message format (``check_stabilizers``). Input-side ones (DiffAugment, instance
+noise, packing) act in ``d_input`` on every D input, real and fake, in both
+networks' updates and inside penalties; the real batch draws on stream ``REAL``,
+the fake batch on ``FAKE`` (so their draws differ), penalties reuse ``REAL`` (R1 then
+sees the same augmentation as D's real term, as in the DiffAugment code). ``replay``
+mixes past fakes into D's fake batch; the EMA advances after every generator update.
+
+Speed: the discriminator update runs D once on ``concat([real, fake])`` instead of
+twice (``d_pass="joint"``) when D treats examples independently and has no side
+effect (``d_pass="auto"``: no BatchNorm, no spectral norm power iteration, no
+minibatch statistics); the draws are unchanged. ``reuse_fakes=True`` (PyTorch's DCGAN
+example) lets the generator update reuse the last D update's fakes and the tape
+that recorded G's forward pass for them — one G pass less per step; pix2pix always
+does this (one G pass per step, as its reference code).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
 
 import keras
 import tensorflow as tf
 
 from tfgan_apps import losses
-from tfgan_apps.distribute import is_multi_worker, replica_draw, replica_info
+from tfgan_apps.distribute import cross_replica_sum, global_batch_mean, is_multi_worker, replica_draw, replica_info
 from tfgan_apps.errors import ConfigError
 from tfgan_apps.nets import build_network
 from tfgan_apps.registry import DISCRIMINATORS, GENERATORS, MODELS, PENALTIES
-from tfgan_apps.stabilizers import Stabilizers, packed_shape, packing_factor
+from tfgan_apps.stabilizers import STABILIZER_NAMES, Stabilizers, packed_shape, packing_factor
 from tfgan_apps.stabilizers import settings as stabilizer_settings
 
 
@@ -69,23 +94,52 @@ def scaled_gradients(optimizer: keras.optimizers.Optimizer, tape: tf.GradientTap
     return tape.gradient(loss, variables, output_gradients=tf.cast(scale, loss.dtype))
 
 
-# Call-site salts of the stateless seeds (``step_seed``): discriminator update i owns
-# [D_SALT_STRIDE·i, D_SALT_STRIDE·(i + 1)) (its z, penalties at +1.., real/fake streams at +32/+33),
-# the generator update owns the top of the field [G_SALT − 1, 2**SALT_BITS).
+# Salts of the stateless seeds (``step_seed``): discriminator update i owns [D_SALT_STRIDE·i, D_SALT_STRIDE·(i+1)),
+# the generator update [G_SALT, G_SALT + D_SALT_STRIDE), extra updates and per-step draws the block below G_SALT.
 SALT_BITS = 16
-D_SALT_STRIDE = 128
-G_SALT = 2**SALT_BITS - 64
-MAX_D_STEPS = (G_SALT - 1) // D_SALT_STRIDE
+D_SALT_STRIDE = 64
+G_SALT = 2**SALT_BITS - D_SALT_STRIDE
+STEP_SALT = G_SALT - D_SALT_STRIDE  # per-step draws (``prepare_batch``)
+MAX_EXTRA_UPDATES = 4
 
 
-D_PASSES = ("auto", "joint", "separate")
-# Layers whose output for one example depends on the others in the batch (besides BatchNorm).
-_BATCH_COUPLING_LAYERS = ("MinibatchStddev",)
+def extra_salt(i: int) -> int:
+    """The salt of extra update ``i`` (the blocks below STEP_SALT)."""
+    return STEP_SALT - D_SALT_STRIDE * (i + 1)
+
+
+MAX_D_STEPS = extra_salt(MAX_EXTRA_UPDATES - 1) // D_SALT_STRIDE
+
+
+class Streams:
+    """Named random streams: offsets added to an update's salt (``Update.seed(stream)``).
+
+    Equal draws happen only where the algorithm wants them: the penalties reuse the
+    real batch's stream (R1 sees the augmentation D's real term saw). In the
+    generator update the fakes' D inputs draw on ``GENERATOR``, which shares the seed
+    of ``LATENT`` but not its draws (every stabilizer folds its own tag into the seed).
+    """
+
+    LATENT = 0  # z, and what G is fed with it (InfoGAN's codes fold this seed)
+    GENERATOR = 0  # D-input draws of G's fakes in the generator update (stabilizers fold their own tags)
+    REPLAY = 0  # the replay pool's choice of past fakes (folds its own tag)
+    PENALTY = 1  # penalty i draws on PENALTY + i
+    MAX_PENALTIES = 15
+    LABELS = 16  # labels drawn for the generator update (conditional models)
+    PRIOR = 17  # prior draws (adversarial autoencoder)
+    DEGRADE = 18  # on-the-fly degradation of a restoration batch (once per step, on STEP_SALT)
+    REAL = 32  # D-input draws of the real batch (DiffAugment, instance noise); penalties reuse it
+    FAKE = 33  # D-input draws of the fake batch in the discriminator update
 
 
 def d_salt(i: int) -> int:
     """The salt of discriminator update ``i`` within a training step."""
     return D_SALT_STRIDE * i
+
+
+D_PASSES = ("auto", "joint", "separate")
+# Layers whose output for one example depends on the others in the batch (besides BatchNorm).
+_BATCH_COUPLING_LAYERS = ("MinibatchStddev",)
 
 
 def examples_independent(network: keras.Model) -> bool:
@@ -103,19 +157,113 @@ def examples_independent(network: keras.Model) -> bool:
     return True
 
 
+def as_batch(data: Any) -> dict[str, tf.Tensor]:
+    """A batch as the dict the template reads: a dict as it is; a tensor → ``{"x"}``; ``(x, y)`` → ``{"x", "label"}``.
+
+    Keras passes ``(x,)`` for a dataset of plain tensors and ``(x, y)`` / ``(x, y, w)`` for tuples.
+    """
+    if isinstance(data, Mapping):
+        if "x" not in data:
+            raise ConfigError(f"a batch dict needs an 'x' key (the images / samples); got keys {sorted(data)}")
+        return dict(data)
+    if isinstance(data, (tuple, list)):
+        if not data:
+            raise ConfigError("empty batch")
+        if len(data) == 1:
+            return as_batch(data[0])
+        batch = as_batch(data[0])
+        if data[1] is not None:
+            batch["label"] = tf.cast(tf.reshape(data[1], [-1]), tf.int32)
+        return batch
+    return {"x": data}
+
+
+def split_batch(batch: Mapping[str, tf.Tensor], parts: int) -> list[dict[str, tf.Tensor]]:
+    """Splits *every* key of ``batch`` into ``parts`` equal slices along the batch axis."""
+    if parts == 1:
+        return [dict(batch)]
+    pieces = {key: tf.split(value, parts) for key, value in batch.items()}
+    return [{key: pieces[key][i] for key in batch} for i in range(parts)]
+
+
+@dataclasses.dataclass
+class ExtraUpdate:
+    """An update the template runs before the adversarial ones, every step (data of the model class).
+
+    ``loss`` names a method ``(ctx) -> dict of loss terms`` (summed), ``networks`` the attributes whose
+    trainable variables it updates, ``optimizer`` the attribute ``compile`` creates for it (a copy of
+    the generator optimizer's settings).
+    """
+
+    name: str
+    loss: str
+    networks: tuple[str, ...]
+    optimizer: str
+
+
+@dataclasses.dataclass
+class Update:
+    """One update inside a training step, handed to every hook: its batch slice, streams and results so far."""
+
+    model: GAN
+    batch: dict[str, tf.Tensor]
+    salt: int
+    discriminator: bool  # True in a discriminator update, False in the generator / an extra update
+    g_inputs: dict[str, tf.Tensor] = dataclasses.field(default_factory=dict)
+    fake: Any = None
+    real: Any = None
+    real_out: Any = None
+    fake_out: Any = None
+    real_logits: Any = None
+    fake_logits: Any = None
+    stats: dict[str, tf.Tensor] = dataclasses.field(default_factory=dict)
+
+    def stream(self, stream: int) -> int:
+        """The absolute salt of a named stream of this update."""
+        return self.salt + stream
+
+    def seed(self, stream: int) -> tf.Tensor:
+        """A seed shared by the replicas (draw for the global batch, keep the replica's slice)."""
+        return self.model.step_seed(self.salt + stream)
+
+    def replica_seed(self, stream: int) -> tf.Tensor:
+        """A seed that differs per replica (augmentation-like draws)."""
+        return self.model.replica_seed(self.salt + stream)
+
+    @property
+    def batch_size(self) -> tf.Tensor:
+        """This replica's number of examples in the slice."""
+        return tf.shape(self.batch["x"])[0]
+
+
+def model_name(cls: type) -> str:
+    """The registry name of a model class (its class name when unregistered)."""
+    for name in MODELS.names():
+        if MODELS.get(name) is cls:
+            return name
+    return cls.__name__
+
+
+@keras.saving.register_keras_serializable(package="tfgan_apps")
 @MODELS.register("gan")
 class GAN(keras.Model):
     """A generator/discriminator pair trained with a named adversarial loss and penalties.
 
+    Used from Python the keras-io way::
+
+        gan = GAN(generator=g, discriminator=d, latent_dim=128, loss="hinge", penalties={"r1": 10.0})
+        gan.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5), g_optimizer=keras.optimizers.Adam(...))
+        gan.fit(images)   # a dataset of image tensors, (x, y) tuples or {"x": ...} dicts
+
     Args:
-      generator: maps z [B, latent_dim] to samples.
-      discriminator: maps samples to logits [B, ...].
+      generator: maps z [B, latent_dim] to samples (may be unbuilt: built on the first batch).
+      discriminator: maps samples to logits [B, ...] (may be unbuilt).
       latent_dim: size of z ~ N(0, I).
-      loss: adversarial loss family (see ``registry.LOSSES``).
+      loss: adversarial loss family: a name (``registry.LOSSES``) or a ``losses.AdversarialLoss``.
       penalties: ``{name: weight}`` of regularizers (see ``registry.PENALTIES``);
         ``weight_clip``'s value is the clip bound c.
       d_steps: discriminator updates per generator update; each uses its own
-        slice of the real batch, so the pipeline delivers ``d_steps × batch``.
+        slice of the batch, so the pipeline delivers ``d_steps × batch``.
       seed: seed of the model's random streams.
       stabilizers: the ``config.model.stabilizers`` fields (EMA, DiffAugment,
         instance noise, packing, replay); None / {} = all off.
@@ -125,12 +273,22 @@ class GAN(keras.Model):
         forward pass for them (module docstring).
     """
 
+    G_NETWORKS: ClassVar[tuple[str, ...]] = ("generator",)
+    D_NETWORKS: ClassVar[tuple[str, ...]] = ("discriminator",)
+    EXTRA_UPDATES: ClassVar[tuple[ExtraUpdate, ...]] = ()
+    SUPPORTED_STABILIZERS: ClassVar[tuple[str, ...]] = STABILIZER_NAMES
+    # Why a stabilizer is refused, by name (shown in the ConfigError).
+    STABILIZER_REASONS: ClassVar[dict[str, str]] = {}
+    # The stream of D's real outputs in the generator update (relativistic losses, feature matching).
+    G_REAL_STREAM: ClassVar[int] = Streams.REAL
+    SUPPORTS_REUSE_FAKES: ClassVar[bool] = True
+
     def __init__(
         self,
         generator: keras.Model,
         discriminator: keras.Model,
         latent_dim: int,
-        loss: str = "non_saturating",
+        loss: str | losses.AdversarialLoss = "non_saturating",
         penalties: Mapping[str, float] | None = None,
         d_steps: int = 1,
         seed: int = 0,
@@ -142,36 +300,60 @@ class GAN(keras.Model):
         super().__init__(**kwargs)
         if d_pass not in D_PASSES:
             raise ConfigError(f"unknown d_pass {d_pass!r}; valid choices: {', '.join(D_PASSES)}")
-        if reuse_fakes and any(getattr(type(self), name) is not getattr(GAN, name)
-                               for name in ("train_step", "discriminator_step", "generator_step")):
-            raise ConfigError(f"model.reuse_fakes is for the base GAN's algorithm; {type(self).__name__} has its "
-                              "own training step: set model.reuse_fakes=False")
+        if reuse_fakes and not self.SUPPORTS_REUSE_FAKES:
+            raise ConfigError(f"model.reuse_fakes is not supported by {model_name(type(self))}: set "
+                              "model.reuse_fakes=False")
         if not 1 <= d_steps <= MAX_D_STEPS:
             raise ConfigError(f"train.d_steps must be in [1, {MAX_D_STEPS}], got {d_steps}")
+        self.check_stabilizers(stabilizers or {})
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = int(latent_dim)
         self.adversarial = losses.get(loss)
+        self.loss_spec = loss if isinstance(loss, str) else self.adversarial.name
         # A weight of 0 switches a penalty off (configs list every penalty so flags can enable any).
         self.penalty_weights = {name: float(w) for name, w in (penalties or {}).items() if w}
         self._penalties = {name: PENALTIES.get(name) for name in self.penalty_weights}
+        if len(self._penalties) > Streams.MAX_PENALTIES:
+            raise ConfigError(f"at most {Streams.MAX_PENALTIES} penalties, got {len(self._penalties)}")
         self.d_steps = int(d_steps)
         self.seed = int(seed)
-        self.stabilizers = Stabilizers(stabilizers, generator)
-        self.joint_d_pass = d_pass == "joint" or (d_pass == "auto" and examples_independent(discriminator))
+        self.stabilizer_settings = dict(stabilizers or {})
+        self.d_pass = d_pass
         self.reuse_fakes = bool(reuse_fakes)
+        self.adversarial_active = True
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.tracker_names()}
-        self.built = True  # the networks are built functional models; nothing to infer from data
+        self.stabilizers: Stabilizers | None = None
+        if generator.built and discriminator.built:
+            self._finish_build()
+
+    def _finish_build(self) -> None:
+        """What needs built networks: the stabilizers (EMA clone, replay pool shape) and the D-pass choice."""
+        self.stabilizers = Stabilizers(self.stabilizer_settings, self.generator)
+        if self.stabilizers.ema is not None:
+            self.ema_generator = self.stabilizers.ema.model  # tracked, so .keras files keep it
+        self.joint_d_pass = self.d_pass == "joint" or (
+            self.d_pass == "auto" and examples_independent(self.discriminator))
+        self.built = True
+
+    @classmethod
+    def check_stabilizers(cls, settings: Mapping[str, Any]) -> None:
+        """Refuses, in one message format, a stabilizer this model class does not support."""
+        enabled = stabilizer_settings({"stabilizers": dict(settings)}, enabled_only=True)
+        for name in enabled:
+            if name not in cls.SUPPORTED_STABILIZERS:
+                reason = cls.STABILIZER_REASONS.get(name, "its algorithm has no place for it")
+                valid = ", ".join(sorted(cls.SUPPORTED_STABILIZERS)) or "none"
+                raise ConfigError(f"{model_name(cls)} does not support stabilizer {name!r}: {reason}; "
+                                  f"valid for {model_name(cls)}: {valid}")
 
     # ------------------------------------------------------------------ building
     @classmethod
     def from_settings(cls, config: Any, source: Any, sync_batchnorm: bool = False) -> GAN:
         """Builds the model and its networks from a run config (``model``, ``train``) and the data source."""
         model_cfg = config.model
+        cls.check_stabilizers(stabilizer_settings(model_cfg))
         generator, discriminator = cls.build_networks(model_cfg, source, sync_batchnorm)
-        # Passed only when some stabilizer is on, so subclasses that do not forward **kwargs still build.
-        enabled = stabilizer_settings(model_cfg)
-        d_pass = model_cfg.get("d_pass", "auto")
         return cls(
             generator,
             discriminator,
@@ -180,9 +362,9 @@ class GAN(keras.Model):
             penalties=dict(model_cfg.get("penalties", {})),
             d_steps=config.train.d_steps,
             seed=config.train.seed,
-            **({"stabilizers": enabled} if enabled else {}),
-            **({"d_pass": d_pass} if d_pass != "auto" else {}),
-            **({"reuse_fakes": True} if model_cfg.get("reuse_fakes", False) else {}),
+            stabilizers=stabilizer_settings(model_cfg),
+            d_pass=model_cfg.get("d_pass", "auto"),
+            reuse_fakes=bool(model_cfg.get("reuse_fakes", False)),
             **cls.extra_settings(model_cfg, source),
         )
 
@@ -208,36 +390,118 @@ class GAN(keras.Model):
         """Variant-specific constructor arguments read from the config (none for the base GAN)."""
         return {}
 
+    def get_config(self) -> dict[str, Any]:
+        """Constructor arguments for ``.keras`` files (networks serialized; variants add theirs)."""
+        return {
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            "latent_dim": self.latent_dim,
+            "loss": self.loss_spec,
+            "penalties": dict(self.penalty_weights),
+            "d_steps": self.d_steps,
+            "seed": self.seed,
+            "stabilizers": dict(self.stabilizer_settings),
+            "d_pass": self.d_pass,
+            "reuse_fakes": self.reuse_fakes,
+            "name": self.name,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> GAN:
+        """Rebuilds a model saved with ``model.save("x.keras")`` (networks deserialized)."""
+        config = dict(config)
+        for key in ("generator", "discriminator", *cls.SERIALIZED_NETWORKS):
+            if isinstance(config.get(key), dict):
+                config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
+    # Extra network constructor arguments that ``get_config`` serializes (e.g. BiGAN's encoder).
+    SERIALIZED_NETWORKS: ClassVar[tuple[str, ...]] = ()
+
+    def get_compile_config(self) -> None:
+        """Optimizers are not part of ``.keras`` files: compile again after loading to keep training."""
+        return None
+
     def compile(self, d_optimizer: keras.optimizers.Optimizer, g_optimizer: keras.optimizers.Optimizer,
                 **kwargs: Any) -> None:
-        """Sets the two optimizers and creates their variables (so checkpoints restore eagerly)."""
+        """Sets the optimizers of the two network groups (and copies of G's for ``EXTRA_UPDATES``) and
+        creates their variables when the networks are built (so checkpoints restore eagerly)."""
         super().compile(**kwargs)
+        from tfgan_apps.schedules import copy_optimizer
+
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
+        for update in self.EXTRA_UPDATES:
+            setattr(self, update.optimizer, copy_optimizer(g_optimizer))
+        if self.built:
+            self._build_optimizers()
+
+    def _build_optimizers(self) -> None:
+        self.d_optimizer.build(self.group_variables(self.D_NETWORKS))
+        self.g_optimizer.build(self.group_variables(self.G_NETWORKS))
+        for update in self.EXTRA_UPDATES:
+            getattr(self, update.optimizer).build(self.group_variables(update.networks))
+
+    def group_variables(self, names: tuple[str, ...]) -> list[tf.Variable]:
+        """The trainable variables of a group of networks (attributes ``names``), each once."""
+        seen, variables = set(), []
+        for name in names:
+            for v in getattr(self, name).trainable_variables:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    variables.append(v)
+        return variables
 
     def _maybe_symbolic_build(self, iterator: Any = None, data_batch: Any = None) -> None:
-        """Skips Keras' pre-``fit`` symbolic build: the networks are built in ``__init__`` and the
-        optimizers in ``compile``, and under ``MultiWorkerMirroredStrategy`` Keras 3 (≤ 3.15) builds by
-        all-reducing the first batch, which fails for dict batches."""
+        """Skips Keras' pre-``fit`` symbolic build: networks are built in ``__init__`` or by ``fit`` from the first
+        batch, and under MultiWorkerMirroredStrategy Keras 3 (≤ 3.15) builds by all-reducing the first batch,
+        which fails for dict batches."""
+
+    def fit(self, x: Any = None, *args: Any, **kwargs: Any) -> Any:
+        """``keras.Model.fit``; unbuilt networks are first built from the shapes of the first batch of ``x``."""
+        if not self.built:
+            if isinstance(x, tf.data.Dataset):
+                first = next(iter(x.take(1)))
+            elif x is None:
+                raise ConfigError("fit needs data: a dataset of images, (x, y) tuples or {'x': ...} dicts")
+            else:
+                first = tf.nest.map_structure(lambda t: t[:1], x)
+            self.build_from_batch(as_batch(first)["x"])
+        return super().fit(x, *args, **kwargs)
+
+    def build_from_batch(self, x: Any) -> None:
+        """Builds unbuilt networks for samples shaped like ``x`` [B, ...] and the optimizers' variables."""
+        sample_shape = tuple(int(d) for d in x.shape[1:])
+        with self.distribute_strategy.scope():
+            if not self.generator.built:
+                self.generator.build((None, self.latent_dim))
+            if not self.discriminator.built:
+                m = packing_factor({"stabilizers": self.stabilizer_settings})
+                self.discriminator.build((None, *packed_shape(sample_shape, m)))
+            self._finish_build()
+            if getattr(self, "g_optimizer", None) is not None:
+                self._build_optimizers()
 
     def call(self, z: tf.Tensor, training: bool = False) -> tf.Tensor:
         """The generator's forward pass."""
         return self.generator(z, training=training)
 
     def checkpoint_items(self) -> dict[str, Any]:
-        """Everything a checkpoint must hold to resume exactly (subclasses add their own).
+        """Everything a checkpoint must hold to resume exactly: the networks of both groups, every
+        optimizer, the stateful stabilizers (``ema_generator``, ``replay_pool``) and ``extra_state()``."""
+        items: dict[str, Any] = {}
+        for name in (*self.G_NETWORKS, *self.D_NETWORKS, *(n for u in self.EXTRA_UPDATES for n in u.networks)):
+            items[name] = getattr(self, name)
+        items.update({"g_optimizer": self.g_optimizer, "d_optimizer": self.d_optimizer})
+        for update in self.EXTRA_UPDATES:
+            items[update.optimizer] = getattr(self, update.optimizer)
+        items.update(self.stabilizers.checkpoint_items())
+        items.update(self.extra_state())
+        return items
 
-        Includes the stateful stabilizers when on: ``ema_generator``, ``replay_pool``.
-        """
-        return {
-            "generator": self.generator,
-            "discriminator": self.discriminator,
-            "g_optimizer": self.g_optimizer,
-            "d_optimizer": self.d_optimizer,
-            **self.stabilizers.checkpoint_items(),
-        }
+    def extra_state(self) -> dict[str, Any]:
+        """Variant state to checkpoint besides networks and optimizers (BEGAN's k_t); none by default."""
+        return {}
 
     def training_callbacks(self, writer: tf.summary.SummaryWriter, source: Any, config: Any) -> list[Any]:
         """Extra Keras callbacks a variant needs during ``fit`` (e.g. validation images); none by default."""
@@ -252,7 +516,7 @@ class GAN(keras.Model):
     @property
     def inference_generator(self) -> keras.Model:
         """The generator used for samples, the TensorBoard grid and export: the EMA copy when on."""
-        ema = self.stabilizers.ema
+        ema = self.stabilizers.ema if self.stabilizers is not None else None
         return ema.model if ema is not None else self.generator
 
     @property
@@ -271,19 +535,15 @@ class GAN(keras.Model):
         return list(self.trackers.values())
 
     def update_trackers(self, values: Mapping[str, tf.Tensor]) -> dict[str, tf.Tensor]:
-        """Updates trackers with global-batch-scaled values and returns all current means.
-
-        Values are per-replica sums divided by the global batch; multiplying by the
-        replica count makes the trackers' cross-replica average the global mean.
+        """Updates trackers with *global* values (every replica holds the same) and returns all current means.
 
         Under multi-worker training the results are returned with shape [1]: Keras 3
         (≤ 3.15) averages ``train_step`` outputs across workers with a reduction along
         axis 0, which fails on scalars; the averaged logs are scalars again.
         """
-        _, replicas = replica_info()
         for name, value in values.items():
             if name in self.trackers:
-                self.trackers[name].update_state(tf.cast(value, tf.float32) * replicas)
+                self.trackers[name].update_state(tf.cast(value, tf.float32))
         results = {name: tracker.result() for name, tracker in self.trackers.items()}
         if is_multi_worker(self.distribute_strategy):
             results = {name: tf.reshape(value, [1]) for name, value in results.items()}
@@ -317,146 +577,269 @@ class GAN(keras.Model):
             z = tf.convert_to_tensor(n_or_z, tf.float32)
         return self.inference_generator(z, training=training)
 
-    # ------------------------------------------------------------------ training
+    # ------------------------------------------------------------------ loss helpers
     def global_mean(self, per_example: tf.Tensor) -> tf.Tensor:
-        """Sum over this replica's examples divided by the global batch size."""
+        """Sum over this replica's examples divided by the global batch size (a partial of the global mean)."""
         _, replicas = replica_info()
         per_example = tf.cast(per_example, tf.float32)
-        return tf.nn.compute_average_loss(
-            per_example, global_batch_size=tf.shape(per_example)[0] * replicas
-        )
+        return tf.nn.compute_average_loss(per_example, global_batch_size=tf.shape(per_example)[0] * replicas)
 
-    def apply_update(self, optimizer: keras.optimizers.Optimizer, tape: tf.GradientTape,
-                     loss: tf.Tensor, variables: list[tf.Variable]) -> None:
-        """Gradient step on ``variables`` (loss scaling handled by the optimizer for float16).
+    def global_value(self, per_example: tf.Tensor) -> tf.Tensor:
+        """The mean over the global batch, the same on every replica (for logged values that are not losses)."""
+        return cross_replica_sum(self.global_mean(per_example))
 
-        After a step of ``g_optimizer`` it calls ``after_generator_update`` (the EMA update).
-        """
-        optimizer.apply_gradients(zip(scaled_gradients(optimizer, tape, loss, variables), variables))
-        if optimizer is getattr(self, "g_optimizer", None):
-            self.after_generator_update()
+    # ------------------------------------------------------------------ hooks (override in variants)
+    def prepare_batch(self, batch: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+        """The batch before it is split by ``d_steps`` (checks keys, adds per-step inputs); as it is by default."""
+        return batch
 
-    def after_generator_update(self) -> None:
-        """Post-update hook run after every generator-optimizer step: advances the generator EMA when on."""
-        if self.stabilizers.ema is not None:
-            self.stabilizers.ema.update(self.generator)
+    def generator_inputs(self, ctx: Update) -> dict[str, tf.Tensor]:
+        """What G is fed in this update: ``{"z": z}`` on the LATENT stream."""
+        return {"z": self.sample_latent(ctx.batch_size, ctx.stream(Streams.LATENT))}
 
-    def penalty_terms(self, real: tf.Tensor, fake: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
-        """Weighted loss-type penalties on the discriminator, each averaged over the global batch."""
-        terms = {}
-        for i, (name, penalty) in enumerate(self._penalties.items()):
-            if penalty.loss is None:
-                continue
+    def run_generator(self, inputs: Mapping[str, tf.Tensor], training: bool = True) -> Any:
+        """G's output for ``generator_inputs``."""
+        return self.generator(inputs["z"], training=training)
 
-            def d_fn(x: tf.Tensor) -> tf.Tensor:
-                # The real batch's stream (salt + 32): R1 sees the same DiffAugment/noise draws as D's
-                # adversarial real term, and its gradient is w.r.t. the un-augmented input, through the
-                # differentiable augmentation, as in the DiffAugment StyleGAN2 code.
-                return self.discriminate(x, salt=salt + 32)
+    def real_samples(self, ctx: Update) -> Any:
+        """The samples on D's "real" side: the batch's ``x``."""
+        return ctx.batch["x"]
 
-            # A seed shared by the replicas: penalties draw for the global batch and keep their slice.
-            value = penalty.loss(d_fn, real, fake, self.step_seed(salt + 1 + i))
-            terms[name] = self.penalty_weights[name] * self.global_mean(value)
-        return terms
+    def discriminator_inputs(self, samples: Any, ctx: Update, real: bool) -> Any:
+        """What D sees for a batch of real (``real=True``) or generated samples: the samples themselves."""
+        return samples
 
-    def apply_constraints(self) -> None:
-        """Applies constraint-type penalties (WGAN weight clipping) after a D update."""
-        for name, penalty in self._penalties.items():
-            if penalty.constraint is not None:
-                penalty.constraint(self.discriminator.trainable_variables, self.penalty_weights[name])
+    def discriminate(self, x: Any, salt: int, training: bool = True) -> Any:
+        """D's outputs for its inputs. Every D call of a step goes through here, so input-side stabilizers
+        (``d_input``) apply to real and fake alike, in both updates and inside penalties; ``salt`` picks the
+        random stream (equal salts → equal draws)."""
+        return self.discriminator(self.d_input(x, salt), training=training)
 
+    def adversarial_logits(self, outputs: Any) -> tf.Tensor:
+        """The part of D's outputs the adversarial loss reads (all of them by default)."""
+        return outputs
+
+    def d_adversarial_term(self, ctx: Update) -> tf.Tensor:
+        """D's adversarial loss term (a global-batch mean) on ``ctx.real_logits`` / ``ctx.fake_logits``."""
+        real, fake = ctx.real_logits, ctx.fake_logits
+        if self.adversarial.relativistic:
+            per_example = self.adversarial.discriminator(real, fake, real_mean=global_batch_mean(real),
+                                                         fake_mean=global_batch_mean(fake))
+        else:
+            per_example = self.adversarial.discriminator(real, fake)
+        return self.global_mean(per_example)
+
+    def g_adversarial_term(self, ctx: Update) -> tf.Tensor:
+        """G's adversarial loss term (a global-batch mean) on ``ctx.fake_logits`` (and ``real_logits`` for
+        relativistic losses)."""
+        if self.adversarial.relativistic:
+            per_example = self.adversarial.generator(ctx.fake_logits, ctx.real_logits,
+                                                     fake_mean=global_batch_mean(ctx.fake_logits),
+                                                     real_mean=global_batch_mean(ctx.real_logits))
+        else:
+            per_example = self.adversarial.generator(ctx.fake_logits)
+        return self.global_mean(per_example)
+
+    @property
+    def generator_sees_real(self) -> bool:
+        """Whether the generator update also runs D on real samples (``ctx.real_logits``): relativistic losses."""
+        return self.adversarial.relativistic
+
+    def penalty_view(self, ctx: Update) -> tuple[Any, Any, Callable[[tf.Tensor], tf.Tensor]]:
+        """(real, fake, d_fn) for the penalties: the samples whose input gradients they take and D's logits as a
+        function of a sample batch, with D's other inputs taken from the real side (labels, conditions) and the
+        real stream's draws."""
+        def d_fn(x: tf.Tensor) -> tf.Tensor:
+            inputs = self.discriminator_inputs(x, ctx, real=True)
+            return self.adversarial_logits(self.discriminate(inputs, salt=ctx.stream(Streams.REAL)))
+
+        return ctx.real, ctx.fake, d_fn
+
+    def extra_d_terms(self, ctx: Update) -> dict[str, tf.Tensor]:
+        """The variant's own discriminator loss terms (global-batch means); none by default."""
+        return {}
+
+    def extra_g_terms(self, ctx: Update) -> dict[str, tf.Tensor]:
+        """The variant's own generator loss terms (global-batch means); none by default."""
+        return {}
+
+    def generator_term_weights(self, ctx: Update, tape: tf.GradientTape, terms: Mapping[str, tf.Tensor]
+                               ) -> dict[str, tf.Tensor]:
+        """Weights of G's loss terms in its total (missing = 1); logged terms stay unweighted."""
+        return {}
+
+    def after_d_update(self, ctx: Update) -> dict[str, tf.Tensor]:
+        """State updates after a discriminator update; returns *global* values to log. None by default."""
+        return {}
+
+    def in_stage(self, compute: Callable[[], Any]) -> Any:
+        """Runs one update's computation (a single call; PGGAN runs it per stage in a ``tf.switch_case``)."""
+        return compute()
+
+    # ------------------------------------------------------------------ stabilizer plumbing
     def d_input(self, x: tf.Tensor, salt: int) -> tf.Tensor:
-        """D's input for a batch of samples: DiffAugment → instance noise → PacGAN packing (each when on).
-
-        Subclasses that override ``discriminate`` (e.g. joint or conditional
-        discriminators) call this on the sample part of D's input.
-        """
+        """D's input for a batch of samples: DiffAugment → instance noise → PacGAN packing (each when on)."""
         if not self.stabilizers.random_input:  # no step/seed needed (works before compile)
             return self.stabilizers.d_input(x, None, None)
         return self.stabilizers.d_input(x, self.step, self.replica_seed(salt))
 
-    def replay_fakes(self, fake: tf.Tensor, salt: int) -> tf.Tensor:
+    def replay_fakes(self, fake: Any, ctx: Update) -> Any:
         """D's fake batch with past fakes replayed from the pool (identity when ``replay`` is off)."""
         if self.stabilizers.replay is None:
             return fake
-        return self.stabilizers.replay_fakes(fake, self.replica_seed(salt))
+        return self.stabilizers.replay_fakes(fake, ctx.replica_seed(Streams.REPLAY))
 
-    def discriminate(self, x: tf.Tensor, salt: int, training: bool = True) -> tf.Tensor:
-        """D's logits for a batch. Every D call in a training step goes through here, so
-        input-side stabilizers (augmentation, instance noise, packing; ``d_input``) apply to
-        real and fake data alike, in D's and G's steps and inside penalties; ``salt`` picks
-        the random stream (equal salts → equal draws)."""
-        return self.discriminator(self.d_input(x, salt), training=training)
+    def penalty_terms(self, real: Any, fake: Any, salt: int,
+                      d_fn: Callable[[tf.Tensor], tf.Tensor] | None = None) -> dict[str, tf.Tensor]:
+        """Weighted loss-type penalties on D, each a global-batch mean. ``d_fn``: D's logits as a function of a
+        sample batch (default: ``discriminate`` on the real stream of the update with salt ``salt``)."""
+        if d_fn is None:
+            def d_fn(x: tf.Tensor) -> tf.Tensor:
+                return self.adversarial_logits(self.discriminate(x, salt=salt + Streams.REAL))
 
-    def discriminate_real_fake(self, real: tf.Tensor, fake: tf.Tensor, salt: int) -> tuple[tf.Tensor, tf.Tensor]:
-        """D's logits for the real batch (stream ``salt + 32``) and the fake batch (``salt + 33``).
+        terms = {}
+        for i, (name, penalty) in enumerate(self._penalties.items()):
+            if penalty.loss is not None:
+                # A seed shared by the replicas: penalties draw for the global batch and keep their slice.
+                value = penalty.loss(d_fn, real, fake, self.step_seed(salt + Streams.PENALTY + i))
+                terms[name] = self.penalty_weights[name] * self.global_mean(value)
+        return terms
 
-        One D call on the concatenated inputs when ``joint_d_pass`` (and ``discriminate``
-        is the base one), else two calls; the results are the same whenever ``d_pass="auto"``
-        chose the joint call (module docstring).
+    def apply_constraints(self) -> None:
+        """Applies constraint-type penalties (WGAN weight clipping) to D's group after a D update."""
+        for name, penalty in self._penalties.items():
+            if penalty.constraint is not None:
+                penalty.constraint(self.group_variables(self.D_NETWORKS), self.penalty_weights[name])
+
+    def after_generator_update(self) -> None:
+        """Run after every generator-optimizer step: advances the generator EMA when on."""
+        if self.stabilizers.ema is not None:
+            self.stabilizers.ema.update(self.generator)
+
+    def discriminate_real_fake(self, real: Any, fake: Any, salt: int) -> tuple[Any, Any]:
+        """D's outputs for the real inputs (stream REAL) and the fake inputs (stream FAKE).
+
+        One D call on the concatenated inputs when ``joint_d_pass`` (plain tensor inputs and the base
+        ``discriminate``), else two calls; the results are the same whenever ``d_pass="auto"`` chose it.
         """
-        if not self.joint_d_pass or type(self).discriminate is not GAN.discriminate:
-            return self.discriminate(real, salt=salt + 32), self.discriminate(fake, salt=salt + 33)
-        d_real, d_fake = self.d_input(real, salt + 32), self.d_input(fake, salt + 33)
+        joint = (self.joint_d_pass and type(self).discriminate is GAN.discriminate
+                 and isinstance(real, tf.Tensor) and isinstance(fake, tf.Tensor))
+        if not joint:
+            return (self.discriminate(real, salt=salt + Streams.REAL),
+                    self.discriminate(fake, salt=salt + Streams.FAKE))
+        d_real, d_fake = self.d_input(real, salt + Streams.REAL), self.d_input(fake, salt + Streams.FAKE)
         out = self.discriminator(tf.concat([d_real, tf.cast(d_fake, d_real.dtype)], 0), training=True)
         n = tf.shape(d_real)[0]
         return out[:n], out[n:]
 
-    def discriminator_step(self, real: tf.Tensor, salt: int, fake: tf.Tensor | None = None) -> dict[str, tf.Tensor]:
-        """One discriminator update on a real batch and a fresh fake batch (real and fake draw
-        independent stabilizer randomness: salts + 32 and + 33); ``fake``: G's output made by the
-        caller (``reuse_fakes``), else G runs here."""
-        if fake is None:
-            fake = self.generator(self.sample_latent(tf.shape(real)[0], salt), training=True)
-        fake = self.replay_fakes(fake, salt)
-        with tf.GradientTape() as tape:
-            real_out, fake_out = self.discriminate_real_fake(real, fake, salt)
-            terms = {"d_adv": self.global_mean(self.adversarial.discriminator(real_out, fake_out))}
-            terms.update(self.penalty_terms(real, fake, salt))
-            total = tf.add_n(list(terms.values()))
-        self.apply_update(self.d_optimizer, tape, total, self.discriminator.trainable_variables)
+    # ------------------------------------------------------------------ the template
+    def run_update(self, optimizer: keras.optimizers.Optimizer, variables: list[tf.Variable],
+                   body: Callable[[tf.GradientTape], tuple[dict[str, tf.Tensor], Callable[..., Any] | None]],
+                   tape: tf.GradientTape | None = None) -> tuple[tf.Tensor, dict[str, tf.Tensor]]:
+        """One optimizer step: ``body(tape)`` returns (loss terms, weights function or None); the weighted
+        sum of the terms is differentiated w.r.t. ``variables``. Returns (total, terms) as per-replica partials."""
+        def compute() -> tuple[tf.Tensor, dict[str, tf.Tensor], list[tf.Tensor | None]]:
+            active = tape if tape is not None else tf.GradientTape(persistent=self.persistent_tape)
+            with active:
+                terms, weigh = body(active)
+                weights = weigh(active, terms) if weigh is not None else {}
+                total = tf.add_n([weights.get(k, 1.0) * v for k, v in terms.items()])
+            return total, terms, scaled_gradients(optimizer, active, total, variables)
+
+        total, terms, grads = self.in_stage(compute)
+        optimizer.apply_gradients(zip(grads, variables))
+        if optimizer is self.g_optimizer:
+            self.after_generator_update()
+        return total, terms
+
+    @property
+    def persistent_tape(self) -> bool:
+        """Whether update tapes must be persistent (a weights function takes extra gradients)."""
+        return False
+
+    def discriminator_update(self, batch: dict[str, tf.Tensor], index: int
+                             ) -> tuple[dict[str, tf.Tensor], tuple[Any, tf.GradientTape, Update] | None]:
+        """D update ``index`` on its batch slice; returns (global logs, the recorded G pass for ``reuse_fakes``)."""
+        ctx = Update(self, batch, d_salt(index), discriminator=True)
+        ctx.g_inputs = self.generator_inputs(ctx)
+        recorded = None
+        if self.reuse_fakes and index == self.d_steps - 1:  # record G's pass for the generator update
+            g_tape = tf.GradientTape(persistent=self.persistent_tape)
+            with g_tape:
+                recorded = (self.run_generator(ctx.g_inputs, training=True), g_tape, ctx)
+
+        def body(tape: tf.GradientTape) -> tuple[dict[str, tf.Tensor], None]:
+            with tape.stop_recording():
+                fake = recorded[0] if recorded else self.run_generator(ctx.g_inputs, training=True)
+                ctx.fake = self.replay_fakes(tf.nest.map_structure(tf.stop_gradient, fake), ctx)
+            ctx.real = self.real_samples(ctx)
+            ctx.real_out, ctx.fake_out = self.discriminate_real_fake(
+                self.discriminator_inputs(ctx.real, ctx, real=True),
+                self.discriminator_inputs(ctx.fake, ctx, real=False), ctx.salt)
+            ctx.real_logits = self.adversarial_logits(ctx.real_out)
+            ctx.fake_logits = self.adversarial_logits(ctx.fake_out)
+            terms = {"d_adv": self.d_adversarial_term(ctx)}
+            real, fake, d_fn = self.penalty_view(ctx)
+            terms.update(self.penalty_terms(real, fake, ctx.salt, d_fn))
+            terms.update(self.extra_d_terms(ctx))
+            ctx.stats["d_real"] = self.global_mean(losses.per_example_mean(ctx.real_logits))
+            ctx.stats["d_fake"] = self.global_mean(losses.per_example_mean(ctx.fake_logits))
+            return terms, None
+
+        total, terms = self.run_update(self.d_optimizer, self.group_variables(self.D_NETWORKS), body)
         self.apply_constraints()
-        return {
-            "d_loss": total,
-            **terms,
-            "d_real": self.global_mean(losses.per_example_mean(real_out)),
-            "d_fake": self.global_mean(losses.per_example_mean(fake_out)),
-        }
+        logs = cross_replica_sum({"d_loss": total, **terms, **ctx.stats})
+        logs.update(self.after_d_update(ctx))
+        return logs, recorded
 
-    def generator_step(self, batch_size: tf.Tensor, salt: int,
-                       reused: tuple[tf.Tensor, tf.GradientTape] | None = None) -> dict[str, tf.Tensor]:
-        """One generator update against the current discriminator.
+    def generator_update(self, batch: dict[str, tf.Tensor],
+                         recorded: tuple[Any, tf.GradientTape, Update] | None = None) -> dict[str, tf.Tensor]:
+        """The generator group's update on the last batch slice, against the updated D; global logs."""
+        ctx = Update(self, batch, G_SALT, discriminator=False)
+        ctx.g_inputs = recorded[2].g_inputs if recorded else self.generator_inputs(ctx)
 
-        ``reused``: (fakes, the tape that recorded G's forward pass for them) from the D update
-        (``reuse_fakes``); the tape records on, so G's gradient flows back through that pass.
-        """
-        if reused is None:
-            tape = tf.GradientTape()
-            with tape:
-                fake = self.generator(self.sample_latent(batch_size, salt), training=True)
-        else:
-            fake, tape = reused
-        with tape:
-            fake_out = self.discriminate(fake, salt=salt)
-            g_adv = self.global_mean(self.adversarial.generator(fake_out))
-        self.apply_update(self.g_optimizer, tape, g_adv, self.generator.trainable_variables)
-        return {"g_loss": g_adv, "g_adv": g_adv}
+        def body(tape: tf.GradientTape) -> tuple[dict[str, tf.Tensor], Callable[..., Any]]:
+            ctx.fake = recorded[0] if recorded else self.run_generator(ctx.g_inputs, training=True)
+            terms = {}
+            if self.adversarial_active:
+                fake_in = self.discriminator_inputs(ctx.fake, ctx, real=False)
+                ctx.fake_out = self.discriminate(fake_in, salt=ctx.stream(Streams.GENERATOR))
+                ctx.fake_logits = self.adversarial_logits(ctx.fake_out)
+                if self.generator_sees_real:
+                    ctx.real = self.real_samples(ctx)
+                    real_in = self.discriminator_inputs(ctx.real, ctx, real=True)
+                    ctx.real_out = self.discriminate(real_in, salt=ctx.stream(self.G_REAL_STREAM))
+                    ctx.real_logits = self.adversarial_logits(ctx.real_out)
+                terms["g_adv"] = self.g_adversarial_term(ctx)
+            terms.update(self.extra_g_terms(ctx))
+            return terms, lambda t, terms: self.generator_term_weights(ctx, t, terms)
 
-    def train_step(self, data: Mapping[str, tf.Tensor]) -> dict[str, tf.Tensor]:
-        """``d_steps`` discriminator updates (one real slice each), then one generator update."""
-        real = data["x"]
+        total, terms = self.run_update(self.g_optimizer, self.group_variables(self.G_NETWORKS), body,
+                                       tape=recorded[1] if recorded else None)
+        return cross_replica_sum({"g_loss": total, **terms, **ctx.stats})
+
+    def extra_update(self, update: ExtraUpdate, batch: dict[str, tf.Tensor], index: int) -> dict[str, tf.Tensor]:
+        """One of ``EXTRA_UPDATES`` on the step's batch; global logs of its terms."""
+        ctx = Update(self, batch, extra_salt(index), discriminator=False)
+
+        def body(tape: tf.GradientTape) -> tuple[dict[str, tf.Tensor], None]:
+            return getattr(self, update.loss)(ctx), None
+
+        optimizer = getattr(self, update.optimizer)
+        _, terms = self.run_update(optimizer, self.group_variables(update.networks), body)
+        return cross_replica_sum({**terms, **ctx.stats})
+
+    def train_step(self, data: Any) -> dict[str, tf.Tensor]:
+        """The template: extra updates, ``d_steps`` D updates (one slice of every batch key each), one G update."""
+        batch = self.prepare_batch(as_batch(data))
         logs: dict[str, tf.Tensor] = {}
-        chunks = tf.split(real, self.d_steps) if self.d_steps > 1 else [real]
-        reused = None
-        for i, chunk in enumerate(chunks):
-            if self.reuse_fakes and i == len(chunks) - 1:  # record G's pass for the generator update
-                tape = tf.GradientTape()
-                with tape:
-                    fake = self.generator(self.sample_latent(tf.shape(chunk)[0], d_salt(i)), training=True)
-                reused = (fake, tape)
-                logs.update(self.discriminator_step(chunk, salt=d_salt(i), fake=fake))
-            else:  # (subclasses' discriminator_step / generator_step take no fake / reused)
-                logs.update(self.discriminator_step(chunk, salt=d_salt(i)))
-        batch_size = tf.shape(real)[0] // self.d_steps
-        logs.update(self.generator_step(batch_size, salt=G_SALT, **({"reused": reused} if reused else {})))
+        for i, update in enumerate(self.EXTRA_UPDATES):
+            logs.update(self.extra_update(update, batch, i))
+        parts = split_batch(batch, self.d_steps) if self.adversarial_active else [batch]
+        recorded = None
+        if self.adversarial_active:
+            for i, part in enumerate(parts):
+                d_logs, recorded = self.discriminator_update(part, i)
+                logs.update(d_logs)
+        logs.update(self.generator_update(parts[-1], recorded))
         return self.update_trackers(logs)

@@ -75,46 +75,8 @@ VGG_MEAN_BGR = (103.939, 116.779, 123.68)
 # ----------------------------------------------------------------------------- relativistic average GAN
 
 
-def _batch_mean(x: tf.Tensor) -> tf.Tensor:
-    return tf.reduce_mean(tf.cast(x, tf.float32), axis=0, keepdims=True)
-
-
-def relativistic_average_discriminator_loss(real: tf.Tensor, fake: tf.Tensor, real_mean: tf.Tensor | None = None,
-                                            fake_mean: tf.Tensor | None = None) -> tf.Tensor:
-    """RaGAN discriminator loss (Jolicoeur-Martineau 2018; ESRGAN eq. 1), per example.
-
-    With D_Ra(a, b) = σ(C(a) − E_b[C(b)]): −log D_Ra(x_r, x_f) − log(1 − D_Ra(x_f, x_r)),
-    i.e. softplus(−(C(x_r) − E[C(x_f)])) + softplus(C(x_f) − E[C(x_r)]). The expectations
-    are batch means taken per logit position (patch outputs); by default over the given
-    batch, or ``real_mean`` / ``fake_mean`` ``[1, ...]`` when the caller has global-batch
-    means (the pix2pix model does under multi-replica strategies).
-    """
-    real, fake = tf.cast(real, tf.float32), tf.cast(fake, tf.float32)
-    real_mean = _batch_mean(real) if real_mean is None else real_mean
-    fake_mean = _batch_mean(fake) if fake_mean is None else fake_mean
-    return losses.per_example_mean(tf.nn.softplus(-(real - fake_mean))) + losses.per_example_mean(
-        tf.nn.softplus(fake - real_mean)
-    )
-
-
-def relativistic_average_generator_loss(fake: tf.Tensor, real: tf.Tensor | None = None,
-                                        fake_mean: tf.Tensor | None = None,
-                                        real_mean: tf.Tensor | None = None) -> tf.Tensor:
-    """RaGAN generator loss (ESRGAN eq. 2), per example: the discriminator loss with real/fake swapped.
-
-    −log(1 − D_Ra(x_r, x_f)) − log D_Ra(x_f, x_r); needs the discriminator's outputs on real data.
-    """
-    if real is None:
-        raise ConfigError("loss 'relativistic_average' needs D's real outputs in the generator loss; "
-                          "use it with model.name='pix2pix'")
-    return relativistic_average_discriminator_loss(fake, real, fake_mean, real_mean)
-
-
-LOSSES.register("relativistic_average")(
-    losses.AdversarialLoss(
-        "relativistic_average", relativistic_average_discriminator_loss, relativistic_average_generator_loss
-    )
-)
+relativistic_average_discriminator_loss = losses.relativistic_average_discriminator_loss
+relativistic_average_generator_loss = losses.relativistic_average_generator_loss
 
 
 def generator_needs_real(loss: losses.AdversarialLoss) -> bool:
