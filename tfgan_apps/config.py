@@ -79,6 +79,9 @@ def base_config() -> ml_collections.ConfigDict:
     # Restoration: a degradation spec (see tfgan_apps/data/degradations.py) applied on the fly;
     # batches then hold "input" (degraded) and "x" (clean target).
     c.data.degradation = None
+    # Unpaired translation (tfgan_apps/data/unpaired.py): degradation specs applied to domain A / B only.
+    c.data.degradation_a = None
+    c.data.degradation_b = None
 
     c.train = ml_collections.ConfigDict()
     c.train.steps = 3000

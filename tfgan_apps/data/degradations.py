@@ -13,7 +13,7 @@ with keyword parameters, registered by name in ``registry.DEGRADATIONS``::
     sr = build_degradation([{"type": "downsample", "scale": 4},
                             {"type": "gaussian_noise", "sigma": 5}])  # composed
 
-Registered names: ``gaussian_noise``, ``rain``, ``rain_light``, ``rain_heavy``,
+Registered names: ``gaussian_noise``, ``rain``, ``rain_light``, ``rain_heavy``, ``grayscale``, ``night``, ``mask``,
 ``downsample``, ``compose``.
 """
 
@@ -483,3 +483,208 @@ def make_pair(
         degradation = build_degradation(degradation)
     clean = tf.convert_to_tensor(clean, tf.float32)
     return degradation(clean, seed), clean
+
+
+# ----------------------------------------------------------------------------- translation tasks
+# Degradations of the image-translation applications (issue 18): colorization (``grayscale``), a synthetic
+# night (``night``, an unpaired translation domain) and inpainting (``mask``).
+
+BT601_LUMA = (0.299, 0.587, 0.114)
+"""ITU-R BT.601 luma weights of R, G, B (Y = 0.299 R + 0.587 G + 0.114 B)."""
+
+
+@DEGRADATIONS.register("grayscale")
+def grayscale(keep_channels: bool = True) -> Degradation:
+    """BT.601 luma ``Y = 0.299 R + 0.587 G + 0.114 B`` (colorization input; deterministic, the seed is unused).
+
+    ``keep_channels`` repeats Y over the input's channels (an RGB-shaped grey image, so a 3→3 generator
+    and the paired pipeline work unchanged); False gives one channel. Grey inputs pass through unchanged.
+    """
+
+    @_batched
+    def apply(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+        del seed
+        channels = images.shape[-1]
+        if channels == 1:
+            return images
+        if channels != 3:
+            raise ConfigError(f"grayscale needs 1 or 3 channels, got {channels}")
+        luma = tf.reduce_sum(images * tf.constant(BT601_LUMA, tf.float32), axis=-1, keepdims=True)
+        return tf.repeat(luma, 3, axis=-1) if keep_channels else luma
+
+    return apply
+
+
+@DEGRADATIONS.register("night")
+def night(
+    brightness: Range = (0.25, 0.45),
+    gamma: Range = (1.3, 1.8),
+    blue_shift: Range = (0.15, 0.3),
+    noise: Range = (3.0, 8.0),
+    shot_noise: bool = True,
+) -> Degradation:
+    """A synthetic "night" photo: darkened, gamma-compressed, shifted to blue, with sensor noise.
+
+    On [0, 1]-scaled images, per image (each value argument a number or a ``(lo, hi)`` range drawn
+    uniformly per image): ``y = brightness · x^gamma`` (gamma > 1 crushes the shadows more than the
+    highlights); the channels are multiplied by ``(1 − s, 1 − s/2, 1 + s/2)`` with ``s = blue_shift``
+    (the cool cast of low light under sky / street light); then sensor noise: with ``shot_noise`` a
+    signal-dependent part of variance ``y · σ/255 · 0.02`` plus a read noise of standard deviation
+    ``noise`` (σ on the 0–255 scale); clipped to [0, 1] and mapped back to [-1, 1]. Grey (1-channel)
+    images skip the colour shift.
+    """
+    bright_b = _check_range(brightness, "night brightness", lo=0.0, hi=1.0)
+    gamma_b = _check_range(gamma, "night gamma", lo=0.05)
+    shift_b = _check_range(blue_shift, "night blue_shift", lo=0.0, hi=0.9)
+    noise_b = _check_range(noise, "night noise", lo=0.0)
+
+    @_batched
+    def apply(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+        seeds = _split(seed, 6)
+        batch = tf.shape(images)[0]
+        x01 = tf.clip_by_value((images + 1.0) / 2.0, 0.0, 1.0)
+        g = _per_image(gamma_b, batch, seeds[0])[:, None, None, None]
+        b = _per_image(bright_b, batch, seeds[1])[:, None, None, None]
+        y = b * tf.pow(x01 + 1e-6, g)
+        if images.shape[-1] == 3:
+            s = _per_image(shift_b, batch, seeds[2])[:, None, None, None]
+            y = y * tf.concat([1.0 - s, 1.0 - s / 2.0, 1.0 + s / 2.0], axis=-1)
+        sigma = _per_image(noise_b, batch, seeds[3])[:, None, None, None] / 255.0
+        variance = tf.square(sigma)
+        if shot_noise:
+            variance += tf.maximum(y, 0.0) * sigma * 0.02
+        y = y + tf.sqrt(variance) * tf.random.stateless_normal(tf.shape(y), seeds[4])
+        return tf.clip_by_value(y, 0.0, 1.0) * 2.0 - 1.0
+
+    return apply
+
+
+MASK_SHAPES = ("rectangles", "strokes", "mixed")
+
+
+def _quantile_threshold(field: tf.Tensor, fraction: tf.Tensor) -> tf.Tensor:
+    """1.0 where ``field`` [B, H, W] is among the ``fraction`` [B] smallest values of its image, else 0."""
+    shape = tf.shape(field)
+    flat = tf.reshape(field, [shape[0], -1])
+    count = tf.cast(tf.shape(flat)[1], tf.float32)
+    k = tf.cast(tf.round(fraction * count), tf.int32)
+    ordered = tf.sort(flat, axis=1)
+    kth = tf.gather(ordered, tf.maximum(k - 1, 0), axis=1, batch_dims=1)
+    holes = tf.cast(flat <= kth[:, None], tf.float32) * tf.cast(k > 0, tf.float32)[:, None]
+    return tf.reshape(holes, shape)
+
+
+def _rectangle_field(batch: tf.Tensor, height: tf.Tensor, width: tf.Tensor, seed: tf.Tensor,
+                     count: int) -> tf.Tensor:
+    """min over ``count`` random rectangles of the L∞ distance to each centre in units of its half-size [B, H, W].
+
+    Thresholding this field at t gives the union of the rectangles scaled by t about their centres.
+    """
+    seeds = _split(seed, 2)
+    hw = tf.cast(tf.stack([height, width]), tf.float32)
+    centres = tf.random.stateless_uniform([batch, count, 2], seeds[0]) * hw
+    halves = (0.1 + tf.random.stateless_uniform([batch, count, 2], seeds[1])) * hw / 4.0  # aspect in [1/11, 11]
+    ys = tf.range(height, dtype=tf.float32)[None, None, :, None] + 0.5
+    xs = tf.range(width, dtype=tf.float32)[None, None, None, :] + 0.5
+    dy = tf.abs(ys - centres[..., 0, None, None]) / halves[..., 0, None, None]
+    dx = tf.abs(xs - centres[..., 1, None, None]) / halves[..., 1, None, None]
+    return tf.reduce_min(tf.maximum(dy, dx), axis=1)
+
+
+def _stroke_field(batch: tf.Tensor, height: tf.Tensor, width: tf.Tensor, seed: tf.Tensor, strokes: int,
+                  vertices: int) -> tf.Tensor:
+    """Distance (px) of every pixel to the nearest of ``strokes`` random polylines [B, H, W].
+
+    Each stroke is a random walk of ``vertices`` − 1 segments (free-form masks in the spirit of Yu et al.
+    2019's DeepFill v2): a start point uniform in the image, headings turning by up to ±60° per segment,
+    segment lengths 10–30 % of the shorter side. Thresholding the field at r gives brush strokes of radius r.
+    """
+    seeds = _split(seed, 4)
+    hw = tf.cast(tf.stack([height, width]), tf.float32)
+    side = tf.reduce_min(hw)
+    start = tf.random.stateless_uniform([batch, strokes, 1, 2], seeds[0]) * hw
+    heading0 = tf.random.stateless_uniform([batch, strokes, 1], seeds[1], maxval=2.0 * math.pi)
+    turns = tf.random.stateless_uniform([batch, strokes, vertices - 1], seeds[2], -math.pi / 3, math.pi / 3)
+    heading = heading0 + tf.cumsum(turns, axis=-1)
+    lengths = tf.random.stateless_uniform([batch, strokes, vertices - 1], seeds[3], 0.1, 0.3) * side
+    steps = tf.stack([tf.sin(heading), tf.cos(heading)], axis=-1) * lengths[..., None]
+    points = tf.concat([start, start + tf.cumsum(steps, axis=2)], axis=2)  # [B, S, V, 2] (y, x)
+    p0 = tf.reshape(points[:, :, :-1], [batch, -1, 2])[:, :, None, None, :]  # [B, K, 1, 1, 2]
+    p1 = tf.reshape(points[:, :, 1:], [batch, -1, 2])[:, :, None, None, :]
+    ys = tf.range(height, dtype=tf.float32) + 0.5
+    xs = tf.range(width, dtype=tf.float32) + 0.5
+    grid = tf.stack(tf.meshgrid(ys, xs, indexing="ij"), axis=-1)[None, None]  # [1, 1, H, W, 2]
+    seg = p1 - p0
+    t = tf.clip_by_value(tf.reduce_sum((grid - p0) * seg, -1) / tf.maximum(tf.reduce_sum(seg * seg, -1), 1e-6),
+                         0.0, 1.0)
+    nearest = p0 + t[..., None] * seg
+    return tf.reduce_min(tf.norm(grid - nearest, axis=-1), axis=1)
+
+
+@DEGRADATIONS.register("mask")
+def mask(
+    hole_fraction: Range = (0.1, 0.3),
+    shape: str = "mixed",
+    rectangles: int = 2,
+    strokes: int = 3,
+    vertices: int = 5,
+    fill: float = 0.0,
+    with_mask: bool = True,
+) -> Degradation:
+    """Holes for inpainting: random rectangles or free-form brush strokes covering ``hole_fraction`` of the image.
+
+    Returns ``[B, H, W, C + 1]``: the image with the holes set to ``fill`` (0 = mid-grey in [-1, 1]),
+    and as last channel the mask (1 = hole, to be filled; 0 = known pixel). The mask travels with the
+    sample, so G gets it as an extra input channel and evaluation knows where the holes are
+    (``split_mask``). ``with_mask=False`` returns only the ``C`` image channels (for a generator that
+    takes no mask channel).
+
+    The hole fraction is met per image up to ties of the shape field (within ~1 % of the image): a
+    shape field is thresholded at its per-image quantile. ``rectangles``: the union of ``rectangles``
+    random rectangles (random centres and aspect ratios) scaled about their centres; ``strokes``:
+    ``strokes`` random polylines of ``vertices`` points (``_stroke_field``) drawn with the brush radius
+    that covers the fraction;
+    ``mixed``: one or the other per image with probability 1/2.
+    """
+    fraction_b = _check_range(hole_fraction, "mask hole_fraction", lo=0.0, hi=1.0)
+    if shape not in MASK_SHAPES:
+        raise ConfigError(f"unknown mask shape {shape!r}; valid choices: {', '.join(MASK_SHAPES)}")
+    if rectangles < 1 or strokes < 1 or vertices < 2:
+        raise ConfigError(f"mask needs rectangles >= 1, strokes >= 1 and vertices >= 2, got "
+                          f"{rectangles}, {strokes}, {vertices}")
+    if not -1.0 <= fill <= 1.0:
+        raise ConfigError(f"mask fill must lie in [-1, 1], got {fill}")
+
+    @_batched
+    def apply(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+        seeds = _split(seed, 4)
+        shape_t = tf.shape(images)
+        batch, height, width = shape_t[0], shape_t[1], shape_t[2]
+        fraction = _per_image(fraction_b, batch, seeds[0])
+        fields = []
+        if shape in ("rectangles", "mixed"):
+            fields.append(_quantile_threshold(_rectangle_field(batch, height, width, seeds[1], rectangles),
+                                              fraction))
+        if shape in ("strokes", "mixed"):
+            fields.append(_quantile_threshold(_stroke_field(batch, height, width, seeds[2], strokes, vertices),
+                                              fraction))
+        if len(fields) == 2:
+            pick = tf.random.stateless_uniform([batch], seeds[3]) < 0.5
+            holes = tf.where(pick[:, None, None], fields[0], fields[1])
+        else:
+            holes = fields[0]
+        holes = holes[..., None]
+        holed = images * (1.0 - holes) + fill * holes
+        return tf.concat([holed, holes], axis=-1) if with_mask else holed
+
+    return apply
+
+
+def split_mask(inputs: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """Splits a ``mask`` degradation's output ``[..., C + 1]`` into (holed image ``[..., C]``, mask ``[..., 1]``)."""
+    return inputs[..., :-1], inputs[..., -1:]
+
+
+def composite(restored: tf.Tensor, inputs: tf.Tensor, mask_channel: tf.Tensor) -> tf.Tensor:
+    """Keeps the known pixels of ``inputs`` and takes ``restored`` only inside the holes (mask 1)."""
+    return mask_channel * restored + (1.0 - mask_channel) * inputs
