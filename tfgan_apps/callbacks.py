@@ -102,51 +102,111 @@ class NonFiniteGuard(keras.callbacks.Callback):
                 return
 
 
-class ScalarLogger(keras.callbacks.Callback):
-    """Writes every logged term, learning rates and steps/s to TensorBoard at the end of each loop."""
+def write_scalars(writer: tf.summary.SummaryWriter, step: int, values: Mapping[str, Any]) -> None:
+    """Writes ``{tag: value}`` as TensorBoard scalars at ``step`` and flushes, so a reader sees them at once."""
+    with writer.as_default(step=step):
+        for tag, value in values.items():
+            tf.summary.scalar(tag, float(value))
+    writer.flush()
 
-    def __init__(self, writer: tf.summary.SummaryWriter, every: int) -> None:
+
+class PeriodicCallback(keras.callbacks.Callback):
+    """Acts every N steps, and always at the final step of the run.
+
+    Subclasses implement :meth:`on_period`; it is called at the end of a Keras
+    epoch (the trainer's loop of ``config.loop_length`` steps) when the model's
+    step counter has crossed a multiple of ``every`` since the previous epoch end,
+    or when the step is the final one. The final step is ``final_step`` when
+    given (the trainer's ``train.steps``), else the end of the last epoch of this
+    ``fit`` — so a 40-step run with ``every=100`` still acts once, at step 40,
+    and a 2,050-step run acts at 2,050 after 2,000. ``every ≤ 0`` means only at
+    the final step. Callbacks with more than one interval (pictures and
+    evaluation) ask :meth:`due` for each.
+
+    A loop cut short (``model.stop_training`` set by a NaN rollback, whose state
+    is replaced by the restored checkpoint) is skipped unless
+    ``act_when_stopped`` is True.
+    """
+
+    act_when_stopped = False
+
+    def __init__(self, every: int, final_step: int | None = None) -> None:
         super().__init__()
-        self.writer, self.every = writer, every
-        self._t0 = time.monotonic()
-        self._step0: int | None = None
+        self.every = int(every)
+        self.final_step = None if final_step is None else int(final_step)
+        self._last = 0  # step at the previous epoch end (or at the start of the fit)
+        self._last_epoch = False
 
     def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
-        self._t0, self._step0 = time.monotonic(), current_step(self.model)
+        self._last = current_step(self.model)
+
+    def is_final(self, step: int) -> bool:
+        """Whether ``step`` ends the run (``final_step`` reached, or the last epoch of this ``fit``)."""
+        if self.final_step is not None:
+            return step >= self.final_step
+        return self._last_epoch
+
+    def due(self, step: int, every: int | None = None) -> bool:
+        """Whether to act at ``step``: a multiple of ``every`` (default ``self.every``) was crossed, or it is final."""
+        every = self.every if every is None else int(every)
+        crossed = every > 0 and step // every > self._last // every
+        return crossed or self.is_final(step)
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
         step = current_step(self.model)
-        if step % self.every or self.model.stop_training:  # a loop cut short by a NaN rollback: not logged
+        epochs = (self.params or {}).get("epochs")
+        self._last_epoch = epochs is not None and epoch + 1 >= epochs
+        if not self.model.stop_training or self.act_when_stopped:
+            self.on_period(step, logs or {})
+        self._last = step
+
+    def on_period(self, step: int, logs: Mapping[str, Any]) -> None:
+        """Called at every epoch end; act when ``self.due(step)`` (overridden by subclasses)."""
+        raise NotImplementedError
+
+
+class ScalarLogger(PeriodicCallback):
+    """Writes every logged term, learning rates and steps/s to TensorBoard every N steps and at the final step."""
+
+    def __init__(self, writer: tf.summary.SummaryWriter, every: int, final_step: int | None = None) -> None:
+        super().__init__(every, final_step)
+        self.writer = writer
+        self._t0 = time.monotonic()
+        self._step0 = 0
+
+    def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
+        super().on_train_begin(logs)
+        self._t0, self._step0 = time.monotonic(), current_step(self.model)
+
+    def on_period(self, step: int, logs: Mapping[str, Any]) -> None:
+        if not self.due(step):
             return
         now = time.monotonic()
         rate = (step - self._step0) / max(now - self._t0, 1e-9)
         self._t0, self._step0 = now, step
-        with self.writer.as_default(step=step):
-            for name, value in (logs or {}).items():
-                tf.summary.scalar(tag_for(name), float(value))
-            for net in ("g", "d"):
-                optimizer = getattr(self.model, f"{net}_optimizer", None)
-                if optimizer is not None:
-                    tf.summary.scalar(f"LearningRate/{net.upper()}", float(keras.ops.convert_to_numpy(
-                        optimizer.learning_rate)))
-            tf.summary.scalar("Speed/steps_per_sec", rate)
-        self.writer.flush()
+        values = {tag_for(name): value for name, value in logs.items()}
+        for net in ("g", "d"):
+            optimizer = getattr(self.model, f"{net}_optimizer", None)
+            if optimizer is not None:
+                values[f"LearningRate/{net.upper()}"] = keras.ops.convert_to_numpy(optimizer.learning_rate)
+        values["Speed/steps_per_sec"] = rate
+        write_scalars(self.writer, step, values)
         logging.info("step %d: %s (%.2f steps/s)", step,
-                     ", ".join(f"{k}={float(v):.4f}" for k, v in (logs or {}).items()), rate)
+                     ", ".join(f"{k}={float(v):.4f}" for k, v in logs.items()), rate)
 
 
-class SampleGrid(keras.callbacks.Callback):
-    """Every N steps draws samples from a fixed latent batch and writes a picture to TensorBoard."""
+class SampleGrid(PeriodicCallback):
+    """Draws samples from a fixed latent batch every N steps and at the final step; writes the picture
+    (image grid, 2-D scatter over real points, or signal lines) to TensorBoard as ``Samples``."""
 
     def __init__(self, writer: tf.summary.SummaryWriter, every: int, kind: str, count: int = 64,
-                 reference: np.ndarray | None = None, seed: int = 1234) -> None:
-        super().__init__()
-        self.writer, self.every, self.kind, self.count = writer, every, kind, count
+                 reference: np.ndarray | None = None, seed: int = 1234, final_step: int | None = None) -> None:
+        super().__init__(every, final_step)
+        self.writer, self.kind, self.count = writer, kind, count
         self.reference, self.seed = reference, seed
 
-    def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
-        step = current_step(self.model)
-        if step % self.every:
+    def on_period(self, step: int, logs: Mapping[str, Any]) -> None:
+        if not self.due(step):
             return
         samples = np.asarray(self.model.generate(self.count, seed=self.seed))
         picture = visualize.render(self.kind, samples, self.reference)
@@ -155,19 +215,20 @@ class SampleGrid(keras.callbacks.Callback):
         self.writer.flush()
 
 
-class Checkpointer(keras.callbacks.Callback):
-    """Saves a checkpoint every N steps and at the final step (numbered by step)."""
+class Checkpointer(PeriodicCallback):
+    """Saves a checkpoint every N steps and at the final step (numbered by step), also after an early stop."""
 
-    def __init__(self, manager: tf.train.CheckpointManager, every: int, final_step: int) -> None:
-        super().__init__()
-        self.manager, self.every, self.final_step = manager, every, final_step
+    act_when_stopped = True
 
-    def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
-        step = current_step(self.model)
+    def __init__(self, manager: tf.train.CheckpointManager, every: int, final_step: int | None = None) -> None:
+        super().__init__(every, final_step)
+        self.manager = manager
+
+    def on_period(self, step: int, logs: Mapping[str, Any]) -> None:
         latest = self.manager.latest_checkpoint
         if latest and latest.endswith(f"-{step}"):  # already saved (e.g. just restored by a rollback)
             return
-        if step % self.every == 0 or step >= self.final_step:
+        if self.due(step):
             path = self.manager.save(checkpoint_number=step)
             logging.info("saved checkpoint %s", path)
 

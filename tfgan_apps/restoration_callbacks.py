@@ -2,12 +2,14 @@
 
 ``RestorationMonitor`` (returned by ``ImageToImage.training_callbacks``) writes
 
-* ``Restoration/input_output_target`` every ``train.image_every`` steps: rows of
+* ``Restoration/input_output_target`` every ``train.image_every`` steps and at the
+  final step: rows of
   fixed validation crops (from the held-out photos when ``data.eval_photos`` is
   set), each row the degraded input (nearest-upsampled for SR), the model's
   output and the clean target;
 * ``Eval/psnr``, ``Eval/ssim``, ``Eval/psnr_y``, ``Eval/ssim_y`` every
-  ``train.eval_every`` steps (0 or unset: never) on the held-out images of
+  ``train.eval_every`` steps (0 or unset: only at the final step) and at the
+  final step of the run, on the held-out images of
   ``data.paired.held_out_pairs`` (fixed centre crops degraded with a fixed seed),
   and once at the start the same metrics of the degraded inputs
   (``Eval/input_*``, bicubic-upsampled for SR) as the reference to beat.
@@ -21,11 +23,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import keras
 import numpy as np
 import tensorflow as tf
 from absl import logging
 
+from tfgan_apps.callbacks import PeriodicCallback, write_scalars
 from tfgan_apps.data.paired import Pair, held_out_pairs, validation_crops
 from tfgan_apps.metrics.image_quality import psnr, ssim
 from tfgan_apps.visualize import to_uint8
@@ -71,15 +73,16 @@ def triptych(inputs: np.ndarray, outputs: np.ndarray, targets: np.ndarray, pad: 
     return np.concatenate(rows[:-1], axis=0)
 
 
-class RestorationMonitor(keras.callbacks.Callback):
-    """Writes validation triptychs every ``image_every`` steps and held-out metrics every ``eval_every`` steps."""
+class RestorationMonitor(PeriodicCallback):
+    """Writes validation triptychs every ``image_every`` steps and held-out metrics every ``eval_every`` steps,
+    both also at the final step of the run (``PeriodicCallback``)."""
 
     def __init__(self, writer: tf.summary.SummaryWriter, image_every: int, eval_every: int,
-                 validation: tuple[np.ndarray, np.ndarray], held_out: Sequence[Pair], scale: int = 1) -> None:
-        super().__init__()
+                 validation: tuple[np.ndarray, np.ndarray], held_out: Sequence[Pair], scale: int = 1,
+                 final_step: int | None = None) -> None:
+        super().__init__(image_every, final_step)
         self.writer, self.image_every, self.eval_every = writer, int(image_every), int(eval_every)
         self.validation, self.held_out, self.scale = validation, list(held_out), scale
-        self._last = 0
         self.last_metrics: dict[str, float] = {}
 
     @classmethod
@@ -88,34 +91,25 @@ class RestorationMonitor(keras.callbacks.Callback):
         """Builds the monitor of a run: fixed validation crops, the held-out pairs and intervals from ``config``."""
         validation = validation_crops(config.data, source, model.degradation, count)
         eval_every = int(config.train.get("eval_every", 0) or 0)
-        held_out = held_out_pairs(config.data, model.degradation, model.scale) if eval_every else []
-        return cls(writer, config.train.image_every, eval_every, validation, held_out, model.scale)
-
-    def _crossed(self, every: int, step: int) -> bool:
-        return every > 0 and step // every > self._last // every
+        held_out = held_out_pairs(config.data, model.degradation, model.scale)
+        return cls(writer, config.train.image_every, eval_every, validation, held_out, model.scale,
+                   final_step=config.train.steps)
 
     def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
-        self._last = int(self.model.step.numpy())
+        super().on_train_begin(logs)
         if self.held_out and self._last == 0:
             reference = evaluate_pairs(lambda x: bicubic(x, self.scale), self.held_out, self.scale)
-            self._write({f"Eval/input_{k}": v for k, v in reference.items()}, 0)
+            write_scalars(self.writer, 0, {f"Eval/input_{k}": v for k, v in reference.items()})
 
-    def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
-        step = int(self.model.step.numpy())
-        if self._crossed(self.image_every, step):
+    def on_period(self, step: int, logs: Mapping[str, Any]) -> None:
+        if self.due(step, self.image_every):
             inputs, targets = self.validation
             outputs = self.model.restore(inputs).numpy()
             with self.writer.as_default(step=step):
                 tf.summary.image("Restoration/input_output_target", triptych(inputs, outputs, targets)[None])
-        if self._crossed(self.eval_every, step) and self.held_out:
+            self.writer.flush()
+        if self.held_out and self.due(step, self.eval_every):
             self.last_metrics = evaluate_pairs(lambda x: self.model.restore(x), self.held_out, self.scale)
-            self._write({f"Eval/{k}": v for k, v in self.last_metrics.items()}, step)
+            write_scalars(self.writer, step, {f"Eval/{k}": v for k, v in self.last_metrics.items()})
             logging.info("step %d held-out: %s", step,
                          ", ".join(f"{k}={v:.4f}" for k, v in self.last_metrics.items()))
-        self._last = step
-
-    def _write(self, values: Mapping[str, float], step: int) -> None:
-        with self.writer.as_default(step=step):
-            for name, value in values.items():
-                tf.summary.scalar(name, value)
-        self.writer.flush()
