@@ -43,6 +43,24 @@ def test_rgb_photos_and_labels():
     assert batch["label"].shape == (8,) and digits.num_classes == 10
 
 
+def test_lfw_is_the_faces_and_lfw_all_the_labelled_mixture():
+    from skimage.data import lfw_subset
+
+    faces = load_source(tiny_config(data__source="lfw").data)
+    everything = load_source(tiny_config(data__source="lfw:all").data)
+    assert faces.size == 100 and faces.num_classes == 0
+    assert everything.size == 200 and everything.num_classes == 2
+    np.testing.assert_array_equal(everything.labels, [1] * 100 + [0] * 100)
+    np.testing.assert_array_equal(faces.examples(), everything.examples()[:100])
+    # The subset's two halves differ (faces first, then non-face patches): their mean images are apart.
+    raw = lfw_subset()
+    assert np.abs(raw[:100].mean(0) - raw[100:].mean(0)).mean() > 0.05
+    batch = next(iter(make_dataset(faces, 8)))
+    assert "label" not in batch
+    with pytest.raises(ConfigError, match="unknown LFW part 'faces'"):
+        load_source(tiny_config(data__source="lfw:faces").data)
+
+
 def test_every_bundled_photo_loads_offline_as_rgb_in_unit_range():
     from tfgan_apps.data.bundled import BUNDLED_PHOTOS, load_photo
 

@@ -47,15 +47,31 @@ def digits(cfg: Any, argument: str | None = None) -> Source:
     return ArraySource("digits", "image", images, bunch.target.astype(np.int32), num_classes=10)
 
 
+#: ``lfw:ARGUMENT`` choices: the faces only (no argument) or scikit-image's whole subset.
+LFW_PARTS = ("all",)
+
+
 @SOURCES.register("lfw")
 def lfw(cfg: Any, argument: str | None = None) -> Source:
-    """scikit-image's ``lfw_subset``: 100 faces then 100 non-faces, 25×25 grey (label 1 = face)."""
+    """Faces from scikit-image's bundled ``lfw_subset`` (25×25 grey, resized to ``cfg.image_size``).
+
+    The subset holds 100 face crops from Labeled Faces in the Wild followed by 100
+    non-face patches (its purpose is face detection). ``lfw`` is the 100 faces
+    (unlabelled: one class), what a face GAN trains on; ``lfw:all`` is all 200
+    with labels (1 = face, 0 = non-face), for labelled uses such as anomaly
+    detection.
+    """
     from skimage.data import lfw_subset
 
-    faces = lfw_subset()
-    images = to_uint8_images(faces, cfg.image_size, cfg.channels)
-    labels = np.array([1] * 100 + [0] * 100, np.int32)
-    return ArraySource("lfw", "image", images, labels, num_classes=2)
+    if argument not in (None, "", *LFW_PARTS):
+        raise ConfigError(f"unknown LFW part {argument!r} in data.source; use 'lfw' (the 100 faces) "
+                          "or 'lfw:all' (100 faces and 100 non-faces, labelled)")
+    patches = lfw_subset()
+    images = to_uint8_images(patches, cfg.image_size, cfg.channels)
+    if argument == "all":
+        labels = np.array([1] * 100 + [0] * 100, np.int32)
+        return ArraySource("lfw:all", "image", images, labels, num_classes=2)
+    return ArraySource("lfw", "image", images[:100])
 
 
 def load_photo(name: str) -> np.ndarray:
