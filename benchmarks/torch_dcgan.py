@@ -15,10 +15,16 @@ reuses G(z₁) for the G step (one G forward fewer); ``reuse_fake=True`` times
 that variant. D's parameters are frozen during the G step so only the input
 gradient flows through D (the example also computes D's unused weight
 gradients there; freezing them makes the PyTorch side faster, not slower).
+
+``bf16=True`` runs the forward passes and losses under
+``torch.autocast("cpu", dtype=torch.bfloat16)`` (PyTorch's mixed precision: bf16
+convolutions, fp32 weights, optimizer and BatchNorm statistics), the counterpart
+of Keras' ``mixed_bfloat16`` policy.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
@@ -77,13 +83,14 @@ class TorchDCGAN:
       threads: ``torch.set_num_threads``.
       reuse_fake: the example's shortcut (G step on D's fake batch) instead of a fresh z.
       seed: torch seed.
+      bf16: forward passes and losses under ``torch.autocast("cpu", dtype=torch.bfloat16)``.
     """
 
     def __init__(self, size: int, channels: int, width: int, latent_dim: int, batch: int, threads: int = 2,
-                 reuse_fake: bool = False, seed: int = 0) -> None:
+                 reuse_fake: bool = False, seed: int = 0, bf16: bool = False) -> None:
         torch.set_num_threads(threads)
         torch.manual_seed(seed)
-        self.latent_dim, self.batch, self.reuse_fake = latent_dim, batch, reuse_fake
+        self.latent_dim, self.batch, self.reuse_fake, self.bf16 = latent_dim, batch, reuse_fake, bf16
         self.g = generator(latent_dim, size, channels, width)
         self.d = discriminator(size, channels, width)
         self.g.apply(_init)
@@ -94,23 +101,29 @@ class TorchDCGAN:
         self.ones = torch.ones(batch)
         self.zeros = torch.zeros(batch)
 
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        """bf16 autocast for the forward passes when ``bf16``, else nothing."""
+        return torch.autocast("cpu", dtype=torch.bfloat16) if self.bf16 else contextlib.nullcontext()
+
     def step(self, real_nhwc: np.ndarray) -> tuple[float, float]:
         """One D update and one G update on a real batch [B, S, S, C] in [-1, 1]; returns (d_loss, g_loss)."""
         real = torch.from_numpy(np.ascontiguousarray(real_nhwc.transpose(0, 3, 1, 2)))
         z = torch.randn(self.batch, self.latent_dim, 1, 1)
-        with torch.set_grad_enabled(self.reuse_fake):  # no G backward through D's fake batch
+        with torch.set_grad_enabled(self.reuse_fake), self._autocast():  # no G backward through D's fake batch
             fake = self.g(z)
         self.d.requires_grad_(True)
         self.opt_d.zero_grad(set_to_none=True)
-        d_loss = (self.bce(self.d(real).view(-1), self.ones)
-                  + self.bce(self.d(fake.detach()).view(-1), self.zeros))
+        with self._autocast():
+            d_loss = (self.bce(self.d(real).view(-1), self.ones)
+                      + self.bce(self.d(fake.detach()).view(-1), self.zeros))
         d_loss.backward()
         self.opt_d.step()
-        if not self.reuse_fake:
-            fake = self.g(torch.randn(self.batch, self.latent_dim, 1, 1))
         self.d.requires_grad_(False)
         self.opt_g.zero_grad(set_to_none=True)
-        g_loss = self.bce(self.d(fake).view(-1), self.ones)
+        with self._autocast():
+            if not self.reuse_fake:
+                fake = self.g(torch.randn(self.batch, self.latent_dim, 1, 1))
+            g_loss = self.bce(self.d(fake).view(-1), self.ones)
         g_loss.backward()
         self.opt_g.step()
         return float(d_loss.detach()), float(g_loss.detach())

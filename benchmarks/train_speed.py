@@ -18,7 +18,14 @@ the project's own ``tf.data`` pipeline. Modes (each row of the table):
   (the naive baseline).
 * ``torch`` — the same architecture and algorithm in PyTorch (``torch_dcgan.py``,
   ``torch.set_num_threads(--torch_threads)``), skipped with a note when torch is
-  not installed (``pip install -e .[bench]``).
+  not installed (``pip install -e .[bench]``); ``torch_bf16`` — the same under
+  ``torch.autocast("cpu", dtype=torch.bfloat16)`` (PyTorch's mixed bf16), the
+  reference of the Keras ``_bf16`` rows.
+* ``default`` — what ``tfgan-train --config=dcgan64_bench`` runs without flags: the
+  recipe's ``jit_compile`` and ``mixed_precision`` as the trainer resolves them
+  (``auto`` by ``hardware.resolve_precision`` and the cached ``models.probe_jit_compile``;
+  the row names the resolved settings) and ``tfgan-train``'s per-step callbacks
+  (NaN guard, progress bar, scalar logger).
 
 Everything is measured in this one run, modes interleaved round by round (the
 machine may be shared: compare the ratios in one table, not numbers from another
@@ -54,14 +61,14 @@ from absl import app, flags  # noqa: E402
 from flops import function_flops  # noqa: E402
 from provenance import cpu_model  # noqa: E402
 
-from tfgan_apps import losses, models  # noqa: E402
+from tfgan_apps import callbacks, hardware, losses, models  # noqa: E402
 from tfgan_apps.data import load_source, make_dataset  # noqa: E402
 
-ALL_MODES = ("fit", "fit_xla", "fit_bf16", "fit_xla_bf16", "fit_spe4", "fit_xla_spe4", "fit_xla_reuse",
-             "ln_separate", "ln_joint", "eager", "torch", "torch_reuse")
+ALL_MODES = ("default", "fit", "fit_xla", "fit_bf16", "fit_xla_bf16", "fit_spe4", "fit_xla_spe4", "fit_xla_reuse",
+             "ln_separate", "ln_joint", "eager", "torch", "torch_bf16", "torch_reuse")
 _SIZES = flags.DEFINE_list("sizes", ["32", "64"], "Image sides (8·2^k).")
-_MODES = flags.DEFINE_list("modes", ["fit", "fit_xla", "fit_bf16", "fit_xla_bf16", "fit_xla_reuse", "eager", "torch",
-                                     "torch_reuse"],
+_MODES = flags.DEFINE_list("modes", ["default", "fit", "fit_xla", "fit_bf16", "fit_xla_bf16", "fit_xla_reuse", "eager",
+                                     "torch", "torch_bf16", "torch_reuse"],
                            f"Modes to time, from {', '.join(ALL_MODES)}.")
 _EXTRA_32 = flags.DEFINE_list("extra_modes_32", ["ln_separate", "ln_joint"], "Modes timed at the smallest side only.")
 _STEPS_32 = flags.DEFINE_integer("steps_32", 8, "Timed steps per mode per round at 32².")
@@ -87,9 +94,9 @@ def matmul_gflops(n: int = 2048, repeats: int = 3) -> tuple[float, float]:
     return 2 * n**3 / wall / 1e9, 2 * n**3 / cpu / 1e9
 
 
-def make_config(size: int, jit: bool = False, precision: str = "float32", spe: int = 1, d_norm: str = "batch",
-                d_pass: str = "auto", reuse: bool = False) -> Any:
-    """``configs/dcgan64_bench.py`` at side ``size`` with the mode's settings."""
+def make_config(size: int, jit: bool | str | None = False, precision: str | None = "float32", spe: int = 1,
+                d_norm: str = "batch", d_pass: str = "auto", reuse: bool = False) -> Any:
+    """``configs/dcgan64_bench.py`` at side ``size`` with the mode's settings (None: the recipe's own)."""
     c = dcgan64_bench.get_config()
     c.data.image_size = size
     c.data.batch_size = _BATCH.value
@@ -98,8 +105,10 @@ def make_config(size: int, jit: bool = False, precision: str = "float32", spe: i
     if d_pass != "auto":
         c.model.d_pass = d_pass
     c.model.reuse_fakes = reuse
-    c.train.jit_compile = jit
-    c.train.mixed_precision = precision
+    if jit is not None:
+        c.train.jit_compile = jit
+    if precision is not None:
+        c.train.mixed_precision = precision
     c.train.steps_per_execution = spe
     return c
 
@@ -107,26 +116,46 @@ def make_config(size: int, jit: bool = False, precision: str = "float32", spe: i
 class FitMode:
     """Keras ``fit`` on the project's GAN (the way ``tfgan-train`` runs it)."""
 
+    callbacks: list[keras.callbacks.Callback] = []
+
     def __init__(self, size: int, source: Any, **settings: Any) -> None:
         self.config = make_config(size, **settings)
-        keras.mixed_precision.set_global_policy(self.config.train.mixed_precision)
+        self.policy = hardware.resolve_precision(self.config.train.mixed_precision)
+        keras.mixed_precision.set_global_policy(self.policy)
         try:
             keras.utils.set_random_seed(0)
             self.model = models.compile_model(models.build(self.config, source), self.config.train)
+            self.stride = self.config.train.steps_per_execution
+            self.data = make_dataset(source, _BATCH.value, seed=0)
+            if self.model.jit_auto:  # as the trainer does: the cached decision, or a probe (then cached)
+                models.probe_jit_compile(self.model, self.data)
         finally:
             keras.mixed_precision.set_global_policy("float32")
-        self.stride = self.config.train.steps_per_execution
-        self.data = make_dataset(source, _BATCH.value, seed=0)
-        self.model.fit(self.data, epochs=1, steps_per_epoch=2 * self.stride, verbose=0)  # trace / compile
+        self.model.fit(self.data, epochs=1, steps_per_epoch=2 * self.stride, verbose=0,
+                       callbacks=self.callbacks)  # trace / compile
 
     def run(self, steps: int) -> dict[str, float]:
         steps = max(steps // self.stride, 1) * self.stride
-        history = self.model.fit(self.data, epochs=1, steps_per_epoch=steps, verbose=0)
+        history = self.model.fit(self.data, epochs=1, steps_per_epoch=steps, verbose=0, callbacks=self.callbacks)
         return {k: float(v[-1]) for k, v in history.history.items()} | {"steps": steps}
 
     def flops(self) -> int:
         spec = {"x": tf.TensorSpec([_BATCH.value, *self.model.generator.output_shape[1:]], tf.float32)}
         return function_flops(tf.function(self.model.train_step), spec)
+
+
+class DefaultMode(FitMode):
+    """``tfgan-train``'s defaults: the recipe's jit_compile / mixed_precision, resolved as the trainer does,
+    and the trainer's per-step callbacks."""
+
+    def __init__(self, size: int, source: Any, logdir: str) -> None:
+        self.callbacks = [callbacks.NonFiniteGuard(), callbacks.ProgressBar(10**9, 0),
+                          callbacks.ScalarLogger(tf.summary.create_file_writer(logdir), 100)]
+        super().__init__(size, source, jit=None, precision=None)
+        recipe = self.config.train
+        self.description = (f"`tfgan-train` defaults (jit_compile={recipe.jit_compile} → "
+                            f"{bool(self.model.jit_compile)}, mixed_precision={recipe.mixed_precision} → "
+                            f"{self.policy}, its callbacks)")
 
 
 class EagerMode:
@@ -158,11 +187,11 @@ class EagerMode:
 class TorchMode:
     """The same DCGAN and algorithm in PyTorch, fed from the same tf.data pipeline."""
 
-    def __init__(self, size: int, source: Any, reuse: bool = False) -> None:
+    def __init__(self, size: int, source: Any, reuse: bool = False, bf16: bool = False) -> None:
         from torch_dcgan import TorchDCGAN
 
         self.net = TorchDCGAN(size, 3, _WIDTH.value, 100, _BATCH.value, threads=_TORCH_THREADS.value,
-                              reuse_fake=reuse)
+                              reuse_fake=reuse, bf16=bf16)
         self.iterator = iter(make_dataset(source, _BATCH.value, seed=0))
         self.run(1)
 
@@ -184,8 +213,10 @@ def build_mode(name: str, size: int, source: Any) -> Any:
     """The runner of one mode (see the module docstring)."""
     if name == "eager":
         return EagerMode(size, source)
-    if name in ("torch", "torch_reuse"):
-        return TorchMode(size, source, reuse=name == "torch_reuse")
+    if name == "default":
+        return DefaultMode(size, source, os.path.join(_LOGDIR, f"default{size}"))
+    if name in ("torch", "torch_reuse", "torch_bf16"):
+        return TorchMode(size, source, reuse=name == "torch_reuse", bf16=name == "torch_bf16")
     if name in ("ln_separate", "ln_joint"):
         return FitMode(size, source, d_norm="layer", d_pass=name[3:])
     settings: dict[str, Any] = {"jit": "_xla" in name}
@@ -196,6 +227,9 @@ def build_mode(name: str, size: int, source: Any) -> Any:
     if name.endswith("_reuse"):
         settings["reuse"] = True
     return FitMode(size, source, **settings)
+
+
+_LOGDIR = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"train_speed_{os.getpid()}")
 
 
 def data_only_rate(source: Any, batches: int = 30) -> float:
@@ -246,7 +280,9 @@ def bench_size(size: int, source: Any, names: list[str], steps: int) -> tuple[li
     for name in modes:
         rows.append({"size": size, "mode": name, "rate": statistics.median(wall[name]),
                      "cpu": statistics.median(cpu[name]), "d_loss": final[name].get("d_loss", float("nan")),
-                     "g_loss": final[name].get("g_loss", float("nan")), "setup": setup[name]})
+                     "g_loss": final[name].get("g_loss", float("nan")), "setup": setup[name],
+                     "description": getattr(modes[name], "description", DESCRIPTIONS[name]),
+                     "bf16": name.endswith("_bf16") or getattr(modes[name], "policy", "") == "mixed_bfloat16"})
     facts = {"flops": flops, "flops_reuse": flops_reuse, "matmul": max(peaks), "matmul_cpu": max(cpu_peaks),
              "data": data_only_rate(source)}
     return rows, facts
@@ -260,6 +296,7 @@ DESCRIPTIONS = {
     "eager": "eager `GradientTape` loop, fp32", "torch": "PyTorch, fp32",
     "fit_xla_reuse": "Keras `fit`, fp32, XLA, G step on D's fakes (`reuse_fakes`)",
     "torch_reuse": "PyTorch, fp32, G step on D's fakes (the example's algorithm)",
+    "torch_bf16": "PyTorch, bf16 autocast", "default": "`tfgan-train` defaults",
 }
 
 
@@ -271,22 +308,29 @@ def _ratio(row: dict[str, Any], same: dict[str, dict[str, Any]], ref: str, key: 
 
 
 def table(rows: list[dict[str, Any]], facts: dict[int, dict[str, Any]]) -> str:
-    """The markdown table of every row, with ratios against the eager loop and PyTorch of the same size."""
-    lines = ["| side | mode | steps/s | images/s | GFLOP/s | % of matmul | × eager | × torch | CPU s/step | "
-             "% of matmul per CPU s | × eager (CPU) | × torch (CPU) | final d_loss | final g_loss |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    """The markdown table of every row, with ratios against the eager loop, PyTorch at the same precision (bf16
+    rows against ``torch_bf16``, reuse rows against ``torch_reuse``) and the faster Keras fp32 row of the same size."""
+    lines = ["| side | mode | steps/s | images/s | GFLOP/s | % of matmul | × eager | × torch | × Keras fp32 | "
+             "CPU s/step | % of matmul per CPU s | × eager (CPU) | × torch (CPU) | final d_loss | final g_loss |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         f = facts[row["size"]]
         same = {r["mode"]: r for r in rows if r["size"] == row["size"]}
+        fp32 = [same[m] for m in ("fit", "fit_xla") if m in same]
+        if fp32:
+            same["keras_fp32"] = max(fp32, key=lambda r: r["rate"])
         reuse = row["mode"].endswith("_reuse")
         flops = f["flops_reuse"] if reuse else f["flops"]
         torch_ref = "torch_reuse" if reuse and "torch_reuse" in same else "torch"
+        if row["bf16"]:
+            torch_ref = "torch_bf16"
         gflops = row["rate"] * flops / 1e9
         cpu_gflops = flops / row["cpu"] / 1e9
         lines.append(
-            f"| {row['size']}² | {DESCRIPTIONS[row['mode']]} | {row['rate']:.3f} | {row['rate'] * _BATCH.value:.1f} | "
+            f"| {row['size']}² | {row['description']} | {row['rate']:.3f} | {row['rate'] * _BATCH.value:.1f} | "
             f"{gflops:.1f} | {100 * gflops / f['matmul']:.0f} % | {_ratio(row, same, 'eager', 'rate')} | "
-            f"{_ratio(row, same, torch_ref, 'rate')} | {row['cpu']:.2f} | {100 * cpu_gflops / f['matmul_cpu']:.0f} % | "
+            f"{_ratio(row, same, torch_ref, 'rate')} | {_ratio(row, same, 'keras_fp32', 'rate')} | "
+            f"{row['cpu']:.2f} | {100 * cpu_gflops / f['matmul_cpu']:.0f} % | "
             f"{_ratio(row, same, 'eager', 'cpu', True)} | {_ratio(row, same, torch_ref, 'cpu', True)} | "
             f"{row['d_loss']:.3f} | {row['g_loss']:.3f} |")
     return "\n".join(lines)
@@ -299,6 +343,7 @@ def main(argv: list[str]) -> None:
     if unknown:
         raise app.UsageError(f"unknown modes {sorted(unknown)}; valid: {', '.join(ALL_MODES)}")
     notes = []
+    os.environ.setdefault("TFGAN_PROGRESS", "0")  # the default row's progress bar: registered, but silent
     torch_names = [n for n in names if n.startswith("torch")]
     if torch_names and not torch_available():
         names = [n for n in names if n not in torch_names]
@@ -324,7 +369,9 @@ def main(argv: list[str]) -> None:
     header = [f"DCGAN (configs/dcgan64_bench.py: ngf = ndf = {_WIDTH.value}, nz = 100, batch {_BATCH.value}), "
               f"{_ROUNDS.value} interleaved rounds; {cpu_model()}, {os.cpu_count()} cores; TF {tf.__version__}, "
               f"Keras {keras.__version__}{torch_version}; load average {load:.1f} at start, {load_end:.1f} at end; "
-              f"total {time.perf_counter() - t_start:.0f} s.", ""]
+              f"total {time.perf_counter() - t_start:.0f} s.", "",
+              f"- CPU: {hardware.cpu_info().summary()}; TF_ENABLE_ONEDNN_OPTS="
+              f"{os.environ.get('TF_ENABLE_ONEDNN_OPTS', '(unset)')}."]
     for size, f in facts.items():
         reuse = f" ({f['flops_reuse'] / 1e9:.4g} with `reuse_fakes`)" if f["flops_reuse"] else ""
         header.append(f"- {size}²: {f['flops'] / 1e9:.4g} GFLOP per training step{reuse} (counted in the traced "
