@@ -62,10 +62,12 @@ def test_trains_with_finite_losses_moving_weights_and_shapes(trained):
     np.testing.assert_allclose(history["g_loss"], np.add(history["recon"], history["g_adv"]), rtol=1e-5)
     assert run.model.generate(5).shape == (5, 16, 16, 1)
     assert run.model.reconstruct(run.source.examples(3)).shape == (3, 16, 16, 1)
-    # One reconstruction update (g_optimizer = the step counter) and one of each other network per step.
+    # Per step: one reconstruction update of E and G, one D update, one adversarial update of E
+    # (g_optimizer, the step counter).
     assert int(run.model.step.numpy()) == 32
-    for name in ("d_optimizer", "encoder_optimizer", "encoder_adv_optimizer"):
+    for name in ("d_optimizer", "reconstruction_optimizer", "g_optimizer"):
         assert int(getattr(run.model, name).iterations.numpy()) == 32, name
+    assert run.model.group_variables(run.model.G_NETWORKS) == run.model.encoder.trainable_variables
 
 
 def test_reconstruction_loss_decreases(trained):
@@ -81,7 +83,8 @@ def test_checkpoint_restores_the_encoder(trained, tmp_path):
     tf.train.Checkpoint(**fresh.checkpoint_items()).restore(path).assert_existing_objects_matched()
     x = run.source.examples(4)
     np.testing.assert_allclose(fresh.encode(x).numpy(), run.model.encode(x).numpy(), rtol=1e-6)
-    assert int(fresh.encoder_adv_optimizer.iterations.numpy()) == 32
+    assert int(fresh.reconstruction_optimizer.iterations.numpy()) == 32
+    assert int(fresh.g_optimizer.iterations.numpy()) == 32
 
 
 def test_mixture_prior_needs_a_2d_code(tmp_path):
@@ -96,7 +99,7 @@ LOAD_EXPORT = textwrap.dedent(
     decoder = tf.saved_model.load(sys.argv[1] + "/generator").signatures
     images = decoder["sample"](count=tf.constant(3), seed=tf.constant(7, tf.int64))["samples"]
     again = decoder["sample"](count=tf.constant(3), seed=tf.constant(7, tf.int64))["samples"]
-    code = encoder(images=images)["code"]
+    code = encoder(images=images)["z"]
     decoded = decoder["serving_default"](z=code)["samples"]
     assert not any(k.startswith("tfgan_apps") for k in sys.modules), "tfgan_apps was imported"
     print(images.dtype.name, images.shape, bool(np.array_equal(images, again)), code.shape, decoded.shape)
@@ -113,3 +116,35 @@ def test_encoder_and_decoder_export_load_in_a_fresh_process(trained, tmp_path):
     result = run_cli(str(script), str(tmp_path / "export"))
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "uint8 (3, 16, 16, 1) True (3, 8) (3, 16, 16, 1)"
+
+
+@pytest.mark.parametrize("name, settings", [("diffaugment", {"diffaugment": "color"}), ("packing", {"packing": 2}),
+                                            ("replay", {"replay": 0.5})])
+def test_stabilizers_that_need_samples_on_d_are_refused(name, settings):
+    from tfgan_apps.models.aae import AdversarialAutoencoder
+
+    with pytest.raises(ConfigError, match=rf"aae does not support stabilizer '{name}': .*; "
+                                          r"valid for aae: ema, instance_noise"):
+        AdversarialAutoencoder.check_stabilizers(settings)
+    AdversarialAutoencoder.check_stabilizers({"ema": True, "instance_noise": 0.1})
+
+
+def summary_tags(logdir):
+    tags = []
+    for path in sorted(logdir.glob("events.out.tfevents.*")):
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            tags += [(v.tag, event.step) for v in event.summary.value]
+    return tags
+
+
+def test_autoencoder_pictures_at_the_final_step(trained, tmp_path):
+    from tfgan_apps.model_callbacks import AutoencoderPictures
+
+    run = trained[0]
+    writer = tf.summary.create_file_writer(str(tmp_path / "tb"))
+    callback = AutoencoderPictures(writer, every=1000, examples=run.source.examples(40), final_step=32)
+    callback.set_model(run.model)
+    callback.on_train_begin()
+    callback.on_epoch_end(0)
+    # 8-D codes: reconstruction pairs only, at the final step (32) though 1000 was never crossed.
+    assert summary_tags(tmp_path / "tb") == [("Reconstructions", 32)]

@@ -180,3 +180,18 @@ def test_resume_across_a_stage_boundary_repeats_the_uninterrupted_run(grown, tmp
     assert len(ref) == len(new)
     for i, (a, b) in enumerate(zip(ref, new)):
         np.testing.assert_array_equal(b, a, err_msg=f"variable {i}")
+
+
+def test_replay_and_reused_fakes_are_refused(tmp_path):
+    # Stored fakes would have past stages' resolutions; G's recorded pass would run outside the stage switch.
+    config = pggan_config()
+    with config.unlocked():
+        config.model.stabilizers.replay = 0.5
+    with pytest.raises(ConfigError, match=r"pggan does not support stabilizer 'replay': .*resolution.*; "
+                                          r"valid for pggan: diffaugment, ema, instance_noise, packing"):
+        trainer.build_run(config, str(tmp_path / "replay"))
+    config = pggan_config()
+    with config.unlocked():
+        config.model.reuse_fakes = True
+    with pytest.raises(ConfigError, match="reuse_fakes is not supported by pggan"):
+        trainer.build_run(config, str(tmp_path / "reuse"))

@@ -3,12 +3,14 @@
 Networks: encoder E(x) → code (``config.model.encoder``, ``registry.ENCODERS``),
 decoder G(code) → x (the configured generator, e.g. DCGAN), and a discriminator
 D on codes (``config.model.discriminator``, an MLP). Each training step has the
-paper's two phases (§2):
+paper's two phases (§2), both run by the base template:
 
-1. reconstruction: E and G minimise ‖G(E(x)) − x‖² (or L1, ``model.reconstruction``);
-2. regularisation: D learns to tell prior samples p(z) ("real") from codes E(x)
-   ("fake") with the configured adversarial loss and penalties, then E, as the
-   generator, minimises the adversarial generator loss on D(E(x)).
+1. reconstruction (``EXTRA_UPDATES``): E and G minimise ‖G(E(x)) − x‖² (or L1,
+   ``model.reconstruction``), with ``reconstruction_optimizer``;
+2. regularisation: the adversarial updates with E as the generator of codes
+   (``G_NETWORKS = ("encoder",)``): D learns to tell prior samples p(z) ("real",
+   ``real_samples``, on the ``PRIOR`` stream) from codes E(x) ("fake",
+   ``run_generator``), then E minimises the adversarial generator loss on D(E(x)).
 
 Priors (``model.prior``): ``gaussian`` N(0, I) of ``latent_dim`` dimensions, or
 ``mixture``: 10 isotropic 2-D Gaussians with centres on a circle of radius
@@ -17,34 +19,36 @@ Priors (``model.prior``): ``gaussian`` N(0, I) of ``latent_dim`` dimensions, or
 ``latent_dim = 2``). ``generate(n)`` decodes prior samples, ``reconstruct(x)``
 decodes E(x).
 
-Optimizers: ``g_optimizer`` updates the decoder and ``encoder_optimizer`` the
-encoder in phase 1, ``d_optimizer`` updates D and ``encoder_adv_optimizer`` the
-encoder in phase 2 (the two encoder objectives keep separate Adam moments, as in
-common AAE implementations). Both encoder optimizers copy the G optimizer's
-settings (``train.g_lr``, betas). All are checkpointed with the encoder. Exports: ``generator`` (the
-decoder; its ``sample`` signature draws from the prior) and ``encoder``.
+Optimizers: ``reconstruction_optimizer`` updates E and G together in phase 1,
+``d_optimizer`` updates D and ``g_optimizer`` updates E in phase 2 (the two
+encoder objectives keep separate Adam moments, as in common AAE
+implementations). ``reconstruction_optimizer`` copies the G optimizer's settings
+(``train.g_lr``, betas). All are checkpointed with the encoder. Logged:
+``recon``, ``g_adv`` (E's adversarial term) and ``g_loss`` = recon + g_adv.
+
+Stabilizers: ``ema`` (the decoder's EMA copy is what ``generate``, ``reconstruct``
+and the export use) and ``instance_noise`` (on D's code inputs); the others are
+refused (D sees codes, not samples). Exports: ``generator`` (the decoder; its
+``sample`` signature draws from the prior) and ``encoder``
+(``serving_default``/``encode``: images → ``{"z": code}``, the decoder's input name).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import keras
-import numpy as np
 import tensorflow as tf
 
-from tfgan_apps import losses, visualize
-from tfgan_apps.callbacks import current_step
+from tfgan_apps import losses
 from tfgan_apps.data.toy import ring_centers
 from tfgan_apps.distribute import replica_draw
 from tfgan_apps.errors import ConfigError
 from tfgan_apps.export import GeneratorExport, signature_function, uint8_to_images
-from tfgan_apps.models.base import G_SALT, GAN
-from tfgan_apps.models.conditional import refuse_stabilizers
+from tfgan_apps.models.base import GAN, ExtraUpdate, Streams, Update
 from tfgan_apps.nets import build_network
 from tfgan_apps.registry import DISCRIMINATORS, ENCODERS, GENERATORS, MODELS
-from tfgan_apps.schedules import copy_optimizer
 
 PRIORS = ("gaussian", "mixture")
 RECONSTRUCTIONS = ("mse", "l1")
@@ -92,49 +96,31 @@ class PriorDecoderExport(GeneratorExport):
 
 
 class EncoderExport(tf.Module):
-    """The encoder with ``serving_default(images) -> {"code": float32 [N, latent_dim]}``.
+    """An encoder's export: ``serving_default`` / ``encode``: x → ``{"z": float32 [N, latent_dim]}``.
 
-    Image sources take uint8 NHWC images (as the generator export returns them); other kinds float32.
+    ``z`` is the generator export's input name, so ``decoder(z=encoder(images=x)["z"])`` round-trips.
+    Images are taken as uint8 NHWC (``images``, as the generator export returns them), other kinds as
+    float32 (``signals`` / ``samples``). (Same interface as BiGAN's; to be consolidated in ``export.py``.)
     """
 
     def __init__(self, encoder: keras.Model, input_shape: tuple[int, ...], kind: str) -> None:
         super().__init__(name="encoder_export")
         self.encoder = encoder
         self.kind = kind
-        dtype = tf.uint8 if kind == "image" else tf.float32
-        self.serve = signature_function(self._serve, tf.TensorSpec([None, *input_shape], dtype, "images"))
+        if kind == "image":
+            spec = tf.TensorSpec([None, *input_shape], tf.uint8, "images")
+        else:
+            spec = tf.TensorSpec([None, *input_shape], tf.float32, "signals" if kind == "signal" else "samples")
+        self.encode = signature_function(self._encode, spec)
 
-    def _serve(self, images: tf.Tensor) -> dict[str, tf.Tensor]:
-        x = uint8_to_images(images) if self.kind == "image" else images
-        return {"code": tf.cast(self.encoder(x, training=False), tf.float32)}
+    def _encode(self, x: tf.Tensor) -> dict[str, tf.Tensor]:
+        x = uint8_to_images(x) if self.kind == "image" else x
+        return {"z": tf.cast(self.encoder(x, training=False), tf.float32)}
 
     def signatures(self) -> dict[str, Any]:
         """The concrete functions to save as signatures."""
-        return {"serving_default": self.serve.get_concrete_function()}
-
-
-class AutoencoderPictures(keras.callbacks.Callback):
-    """Every N steps writes ``Reconstructions`` (rows of real | reconstructed pairs) and, for 2-D codes,
-    ``Codes`` (E(x) in red over prior samples in grey) to TensorBoard."""
-
-    def __init__(self, writer: tf.summary.SummaryWriter, every: int, examples: np.ndarray) -> None:
-        super().__init__()
-        self.writer, self.every, self.examples = writer, every, examples
-
-    def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
-        step = current_step(self.model)
-        if step % self.every:
-            return
-        x = self.examples[:32]
-        pairs = np.stack([x, np.asarray(self.model.reconstruct(x))], axis=1).reshape((-1, *x.shape[1:]))
-        with self.writer.as_default(step=step):
-            if x.ndim == 4:
-                tf.summary.image("Reconstructions", visualize.image_grid(pairs, cols=8)[None])
-            if self.model.latent_dim == 2:
-                codes = np.asarray(self.model.encode(self.examples))
-                prior = self.model.generate_codes(len(self.examples), seed=0).numpy()
-                tf.summary.image("Codes", visualize.scatter_image(codes, prior)[None])
-        self.writer.flush()
+        fn = self.encode.get_concrete_function()
+        return {"serving_default": fn, "encode": fn}
 
 
 @MODELS.register("aae")
@@ -148,14 +134,28 @@ class AdversarialAutoencoder(GAN):
       reconstruction: ``mse`` or ``l1``.
     """
 
+    G_NETWORKS: ClassVar[tuple[str, ...]] = ("encoder",)  # E is the generator of codes
+    D_NETWORKS: ClassVar[tuple[str, ...]] = ("discriminator",)
+    EXTRA_UPDATES: ClassVar[tuple[ExtraUpdate, ...]] = (
+        ExtraUpdate("reconstruction", loss="reconstruction_terms", networks=("encoder", "generator"),
+                    optimizer="reconstruction_optimizer"),
+    )
+    SUPPORTED_STABILIZERS: ClassVar[tuple[str, ...]] = ("ema", "instance_noise")
+    STABILIZER_REASONS: ClassVar[dict[str, str]] = {
+        "diffaugment": "the discriminator sees latent codes, and DiffAugment's transforms are for images",
+        "packing": "the discriminator on codes is built for one code per input",
+        "replay": "the replay pool stores the decoder's images, while the discriminator sees codes",
+    }
+    SUPPORTS_REUSE_FAKES: ClassVar[bool] = False
+
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  encoder: keras.Model | None = None, prior: str = "gaussian", prior_radius: float = 4.0,
                  prior_std: float = 0.5, reconstruction: str = "mse", **kwargs: Any) -> None:
-        super().__init__(generator, discriminator, latent_dim, **kwargs)
-        refuse_stabilizers(self, ("diffaugment", "packing", "replay"),
-                           "the discriminator sees latent codes, not samples (instance noise and EMA work)")
         if encoder is None:
             raise ConfigError("aae needs an encoder (config.model.encoder)")
+        super().__init__(generator, discriminator, latent_dim, **kwargs)
+        self.encoder = encoder
+        self._recon: tf.Tensor | None = None  # the step's reconstruction term, for the logged g_loss
         if self.d_steps != 1:
             raise ConfigError(f"aae runs one reconstruction and one regularisation phase per step; "
                               f"set train.d_steps = 1 (got {self.d_steps})")
@@ -167,7 +167,6 @@ class AdversarialAutoencoder(GAN):
         if reconstruction not in RECONSTRUCTIONS:
             raise ConfigError(f"unknown model.reconstruction {reconstruction!r}; valid choices: "
                               f"{', '.join(RECONSTRUCTIONS)}")
-        self.encoder = encoder
         self.prior, self.prior_radius, self.prior_std = prior, float(prior_radius), float(prior_std)
         self.reconstruction = reconstruction
 
@@ -197,23 +196,6 @@ class AdversarialAutoencoder(GAN):
             "reconstruction": model_cfg.get("reconstruction", "mse"),
         }
 
-    def compile(self, d_optimizer: keras.optimizers.Optimizer, g_optimizer: keras.optimizers.Optimizer,
-                **kwargs: Any) -> None:
-        """The base optimizers plus two encoder optimizers with G's settings (reconstruction, regularisation)."""
-        super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, **kwargs)
-        self.encoder_optimizer = copy_optimizer(g_optimizer)
-        self.encoder_adv_optimizer = copy_optimizer(g_optimizer)
-        self.encoder_optimizer.build(self.encoder.trainable_variables)
-        self.encoder_adv_optimizer.build(self.encoder.trainable_variables)
-
-    def checkpoint_items(self) -> dict[str, Any]:
-        return {
-            **super().checkpoint_items(),
-            "encoder": self.encoder,
-            "encoder_optimizer": self.encoder_optimizer,
-            "encoder_adv_optimizer": self.encoder_adv_optimizer,
-        }
-
     def exportables(self, source: Any) -> dict[str, tf.Module]:
         """The decoder (sampling from the prior) and the encoder."""
         return {
@@ -223,19 +205,17 @@ class AdversarialAutoencoder(GAN):
         }
 
     def training_callbacks(self, writer: tf.summary.SummaryWriter, source: Any, config: Any) -> list[Any]:
-        """Reconstruction pairs (and a code scatter for 2-D codes) every ``train.image_every`` steps."""
-        return [AutoencoderPictures(writer, config.train.image_every, source.examples(1000))]
+        """Reconstruction pairs (and a code scatter for 2-D codes) every ``train.image_every`` steps and at the
+        final step."""
+        from tfgan_apps.model_callbacks import AutoencoderPictures
+
+        return [AutoencoderPictures(writer, config.train.image_every, source.examples(1000),
+                                    final_step=config.train.steps)]
 
     def tracker_names(self) -> list[str]:
         return [*super().tracker_names(), "recon"]
 
     # ------------------------------------------------------------------ sampling
-    def sample_prior(self, batch_size: tf.Tensor, salt: int) -> tf.Tensor:
-        """Prior draws for this replica's slice of one global draw (like ``sample_latent``)."""
-        seed = self.step_seed(salt)
-        return replica_draw(lambda n: sample_prior(self.prior, n, self.latent_dim, seed, self.prior_radius,
-                                                   self.prior_std), batch_size)
-
     def generate_codes(self, n: int, seed: int = 0) -> tf.Tensor:
         """``n`` seeded prior samples [n, latent_dim]."""
         return sample_prior(self.prior, n, self.latent_dim, tf.constant([seed, 0], tf.int64),
@@ -255,49 +235,34 @@ class AdversarialAutoencoder(GAN):
         """G(E(x)) in inference mode (``inference_generator``: the EMA decoder when on)."""
         return self.inference_generator(self.encode(x), training=False)
 
-    # ------------------------------------------------------------------ training
-    def reconstruction_step(self, real: tf.Tensor) -> dict[str, tf.Tensor]:
-        """Phase 1: one update of E (``encoder_optimizer``) and G (``g_optimizer``) on the reconstruction error."""
-        with tf.GradientTape(persistent=True) as tape:
-            recon = self.global_mean(reconstruction_error(
-                self.reconstruction, real, self.generator(self.encoder(real, training=True), training=True)))
-        self.apply_update(self.encoder_optimizer, tape, recon, self.encoder.trainable_variables)
-        self.apply_update(self.g_optimizer, tape, recon, self.generator.trainable_variables)
-        del tape
+    # ------------------------------------------------------------------ template hooks
+    def reconstruction_terms(self, ctx: Update) -> dict[str, tf.Tensor]:
+        """Phase 1 (``EXTRA_UPDATES``): the reconstruction error of G(E(x)), a global-batch mean."""
+        x = ctx.batch["x"]
+        recon = self.global_mean(reconstruction_error(
+            self.reconstruction, x, self.generator(self.encoder(x, training=True), training=True)))
+        self._recon = recon  # this replica's partial, for g_loss in the generator update of the same step
         return {"recon": recon}
 
-    def discriminator_step(self, real: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
-        """Phase 2a: one D update, prior samples as real and codes E(x) as fake."""
-        prior = self.sample_prior(tf.shape(real)[0], salt)
-        codes = self.encoder(real, training=True)
-        with tf.GradientTape() as tape:
-            prior_out = self.discriminate(prior, salt=salt + 32)
-            code_out = self.discriminate(codes, salt=salt + 33)
-            terms = {"d_adv": self.global_mean(self.adversarial.discriminator(prior_out, code_out))}
-            terms.update(self.penalty_terms(prior, codes, salt))
-            total = tf.add_n(list(terms.values()))
-        self.apply_update(self.d_optimizer, tape, total, self.discriminator.trainable_variables)
-        self.apply_constraints()
-        return {
-            "d_loss": total,
-            **terms,
-            "d_real": self.global_mean(losses.per_example_mean(prior_out)),
-            "d_fake": self.global_mean(losses.per_example_mean(code_out)),
-        }
+    def generator_inputs(self, ctx: Update) -> dict[str, tf.Tensor]:
+        """E is the generator of codes: it is fed the real batch."""
+        return {"x": ctx.batch["x"]}
 
-    def encoder_adversarial_step(self, real: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
-        """Phase 2b: one update of E as the generator of codes, against the current D."""
-        with tf.GradientTape() as tape:
-            g_adv = self.global_mean(self.adversarial.generator(
-                self.discriminate(self.encoder(real, training=True), salt=salt)))
-        self.apply_update(self.encoder_adv_optimizer, tape, g_adv, self.encoder.trainable_variables)
-        return {"g_adv": g_adv}
+    def run_generator(self, inputs: Mapping[str, tf.Tensor], training: bool = True) -> tf.Tensor:
+        """The codes E(x)."""
+        return self.encoder(inputs["x"], training=training)
 
-    def train_step(self, data: Mapping[str, tf.Tensor]) -> dict[str, tf.Tensor]:
-        """Reconstruction phase, then regularisation phase (D on prior vs codes, then E as generator)."""
-        real = data["x"]
-        logs = self.reconstruction_step(real)
-        logs.update(self.discriminator_step(real, salt=0))
-        logs.update(self.encoder_adversarial_step(real, salt=G_SALT))
-        logs["g_loss"] = logs["recon"] + logs["g_adv"]
-        return self.update_trackers(logs)
+    def real_samples(self, ctx: Update) -> tf.Tensor:
+        """Prior draws on the PRIOR stream: one global draw, this replica's slice (like ``sample_latent``)."""
+        seed = ctx.seed(Streams.PRIOR)
+        return replica_draw(lambda n: sample_prior(self.prior, n, self.latent_dim, seed, self.prior_radius,
+                                                   self.prior_std), ctx.batch_size)
+
+    def g_adversarial_term(self, ctx: Update) -> tf.Tensor:
+        """E's adversarial term; also logs ``g_loss`` = recon + g_adv (per-replica partials, summed by the
+        template; a ``ctx.stats`` entry replaces the template's ``g_loss``)."""
+        g_adv = super().g_adversarial_term(ctx)
+        recon, self._recon = self._recon, None
+        if recon is not None:
+            ctx.stats["g_loss"] = recon + g_adv
+        return g_adv

@@ -15,16 +15,19 @@ one exactly. After the last stage's steps training stays at the last stage.
 Stages above ``data.image_size`` are dropped (``config.model.stages`` up to 32 px
 trains 4→8→16 px on 16-px data); the last kept stage must equal the data size.
 
-Every stage's layers are built up front; ``train_step`` picks the stage with
-``tf.switch_case`` over per-stage branches. In a branch, G renders at the stage
-resolution (to-RGB fade between the upsampled previous output and the new
-block), D mirrors it (from-RGB fade), and real images are average-pooled to the
-stage resolution and, during the fade, blended the same way:
-x_s = (1 − α)·upsample(pool(x_s)) + α·x_s (the official ``process_reals``). Each
-branch returns the loss terms and the gradients of all variables (zero for
-layers the stage does not use); one ``apply_gradients`` follows the switch.
-Under XLA the switch becomes an XLA conditional, measured ~25× slower on CPU than
-the same step without it, so ``configs/pggan_digits.py`` turns ``jit_compile`` off.
+Every stage's layers are built up front. The training step is the base template's;
+PGGAN overrides ``in_stage``, which runs each update's computation once per stage
+inside a ``tf.switch_case`` on the current stage (the stage a Python int while that
+branch is traced). In a branch, G renders at the stage resolution (to-RGB fade
+between the upsampled previous output and the new block, ``run_generator``), D
+mirrors it (from-RGB fade, ``discriminate``), and real images are average-pooled
+to the stage resolution and, during the fade, blended the same way
+(``real_samples``): x_s = (1 − α)·upsample(pool(x_s)) + α·x_s (the official
+``process_reals``). Each branch returns the loss terms and the gradients of all
+variables of the update's group (zero for layers the stage does not use); one
+``apply_gradients`` follows the switch. Under XLA the switch becomes an XLA
+conditional, measured ~25× slower on CPU than the same step without it, so
+``configs/pggan_digits.py`` turns ``jit_compile`` off.
 
 Loss (§A.1): WGAN-GP (``loss = "wasserstein"``, ``penalties.gradient_penalty = 10``
 from ``losses.py`` / ``penalties.py``, taken at the stage resolution) plus
@@ -34,13 +37,14 @@ output from drifting. Any other loss/penalty from the config works the same way.
 ``generate`` and the export render the *current* stage (the export: the stage at
 export time), nearest-upsampled to the final resolution so shapes never change,
 clipped to [−1, 1] (G's to-RGB is linear, as in the paper). ``Train/alpha`` and
-``Train/stage`` log the schedule (means over the logging interval), ``Train/drift``
-the drift term.
+``Train/stage`` log the schedule (means over the logging interval; ``after_d_update``),
+``Train/drift`` the drift term (``extra_d_terms``).
 
 Stabilizers (``config.model.stabilizers``): the generator EMA (the paper's §A.1
 uses one, β = 0.999) is what ``generate`` and the export render; DiffAugment,
 instance noise and packing act on D's input at the stage resolution (``d_input``);
-``replay`` is refused (stored fakes would have the resolution of past stages).
+``replay`` is refused (stored fakes would have the resolution of past stages), and so
+is ``model.reuse_fakes`` (the template would record G's pass outside the stage switch).
 
 Departures from the paper, on purpose: Adam state is not reset when a stage
 starts (the official code resets it). Layers joining at a stage start with zero
@@ -51,15 +55,15 @@ them harmless. Adam ε is Keras's 10⁻⁷ (paper 10⁻⁸).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
 
 import keras
 import tensorflow as tf
 
 from tfgan_apps import losses
 from tfgan_apps.errors import ConfigError
-from tfgan_apps.models.base import GAN, replica_info, scaled_gradients
+from tfgan_apps.models.base import GAN, Update
 from tfgan_apps.nets import build_network
 from tfgan_apps.nets.pggan import downscale, lerp, upscale
 from tfgan_apps.registry import DISCRIMINATORS, GENERATORS, MODELS
@@ -101,16 +105,6 @@ def stages_for(model_cfg: Any, size: int) -> tuple[tuple[int, ...], tuple[int, .
     return tuple(r for r, _ in kept), tuple(n for _, n in kept)
 
 
-def zero_filled_gradients(optimizer: keras.optimizers.Optimizer, tape: tf.GradientTape, loss: tf.Tensor,
-                          variables: list[tf.Variable]) -> list[tf.Tensor]:
-    """Gradients of the (optimizer-scaled) loss, zeros for variables the loss does not reach.
-
-    ``tf.switch_case`` branches must return the same structure, so unused layers get zeros.
-    """
-    grads = scaled_gradients(optimizer, tape, loss, variables)
-    return [tf.zeros(v.shape, v.dtype) if g is None else g for g, v in zip(grads, variables)]
-
-
 class StageGenerator(tf.Module):
     """G frozen at one (stage, α), nearest-upsampled to the final resolution and clipped: what the export serves."""
 
@@ -136,6 +130,11 @@ class PGGAN(GAN):
       (other arguments: see ``GAN``; G and D are the ``pggan`` progressive networks)
     """
 
+    SUPPORTED_STABILIZERS: ClassVar[tuple[str, ...]] = ("diffaugment", "ema", "instance_noise", "packing")
+    STABILIZER_REASONS: ClassVar[dict[str, str]] = {
+        "replay": "pggan's fakes change resolution by stage, so stored fakes would not fit D's current stage"}
+    SUPPORTS_REUSE_FAKES: ClassVar[bool] = False  # G's pass must run inside the stage switch
+
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  stage_steps: Sequence[int] = (1,), fade_steps: int = 0, drift: float = 0.001,
                  **kwargs: Any) -> None:
@@ -154,8 +153,8 @@ class PGGAN(GAN):
         self.stage_steps = tuple(int(n) for n in stage_steps)
         self.fade_steps = int(fade_steps)
         self.drift = float(drift)
-        if self.stabilizers.replay is not None:
-            raise ConfigError("pggan's fakes change resolution by stage; stabilizers.replay is not supported")
+        self._stage: int | None = None  # the stage whose switch branch is being traced (``in_stage``)
+        self._update: Update | None = None  # the update ``in_stage`` runs (recorded by ``generator_inputs``)
 
     @classmethod
     def build_networks(cls, model_cfg: Any, source: Any, sync_batchnorm: bool) -> tuple[keras.Model, keras.Model]:
@@ -196,10 +195,6 @@ class PGGAN(GAN):
             return x
         return lerp(upscale(downscale(x, 2), 2), x, alpha)
 
-    def discriminate(self, x: tf.Tensor, salt: int, training: bool = True) -> tf.Tensor:
-        """D's logits at the stage of x's resolution, with the current α (after ``d_input``'s stabilizers)."""
-        return self.discriminator(self.d_input(x, salt), alpha=self.schedule()[1], training=training)
-
     def _switch(self, stage: tf.Tensor, branch: Any) -> Any:
         """``tf.switch_case`` over ``branch(s)`` for every stage s (a plain call with one stage)."""
         if len(self.resolutions) == 1:
@@ -230,56 +225,70 @@ class PGGAN(GAN):
                                 self.final_resolution)
         return {"generator": GeneratorExport(frozen, self.latent_dim, source.kind)}
 
-    # ------------------------------------------------------------------ training
-    def discriminator_step(self, real: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
-        """One D update at the current stage: adversarial loss, penalties and ε_drift·D(x)²."""
-        stage, alpha = self.schedule()
-        z = self.sample_latent(tf.shape(real)[0], salt)
-        variables = self.discriminator.trainable_variables
+    # ------------------------------------------------------------------ template hooks
+    def generator_inputs(self, ctx: Update) -> dict[str, tf.Tensor]:
+        """z on the LATENT stream, drawn outside the stage switch; remembers the update for ``in_stage``."""
+        self._update = ctx
+        return super().generator_inputs(ctx)
 
-        def branch(s: int) -> Any:
-            def run() -> tuple[dict[str, tf.Tensor], list[tf.Tensor]]:
-                fake = self.generator(z, stage=s, alpha=alpha, training=True)
-                real_s = self.real_at_stage(real, s, alpha)
-                with tf.GradientTape() as tape:
-                    real_out = self.discriminate(real_s, salt=salt + 32)
-                    fake_out = self.discriminate(fake, salt=salt + 33)
-                    terms = {"d_adv": self.global_mean(self.adversarial.discriminator(real_out, fake_out))}
-                    terms.update(self.penalty_terms(real_s, fake, salt))
-                    terms["drift"] = self.drift * self.global_mean(losses.per_example_mean(tf.square(real_out)))
-                    total = tf.add_n(list(terms.values()))
-                logs = {
-                    "d_loss": total,
-                    **terms,
-                    "d_real": self.global_mean(losses.per_example_mean(real_out)),
-                    "d_fake": self.global_mean(losses.per_example_mean(fake_out)),
-                }
-                return logs, zero_filled_gradients(self.d_optimizer, tape, total, variables)
+    def current_stage(self) -> int:
+        """The stage of the switch branch being traced (only valid inside ``in_stage``)."""
+        if self._stage is None:
+            raise RuntimeError("pggan renders at a stage only inside in_stage (its tf.switch_case branches); "
+                               "use generate() outside training")
+        return self._stage
+
+    def run_generator(self, inputs: Mapping[str, tf.Tensor], training: bool = True) -> tf.Tensor:
+        """G at the current branch's stage with the current α."""
+        return self.generator(inputs["z"], stage=self.current_stage(), alpha=self.schedule()[1], training=training)
+
+    def real_samples(self, ctx: Update) -> tf.Tensor:
+        """The real batch pooled to the branch's stage resolution (and blended during the fade)."""
+        return self.real_at_stage(ctx.batch["x"], self.current_stage(), self.schedule()[1])
+
+    def discriminate(self, x: tf.Tensor, salt: int, training: bool = True) -> tf.Tensor:
+        """D's logits at the stage of x's resolution, with the current α (after ``d_input``'s stabilizers)."""
+        return self.discriminator(self.d_input(x, salt), alpha=self.schedule()[1], training=training)
+
+    def extra_d_terms(self, ctx: Update) -> dict[str, tf.Tensor]:
+        """The drift term ε_drift · E[D(x)²] on the real logits (§A.1); none when ``drift`` = 0."""
+        if not self.drift:
+            return {}
+        return {"drift": self.drift * self.global_mean(losses.per_example_mean(tf.square(ctx.real_logits)))}
+
+    def after_d_update(self, ctx: Update) -> dict[str, tf.Tensor]:
+        """Logs the schedule (global values: every replica computes the same from the step)."""
+        stage, alpha = self.schedule()
+        return {"alpha": alpha, "stage": tf.cast(stage, tf.float32)}
+
+    def in_stage(self, compute: Callable[[], Any]) -> Any:
+        """Runs ``compute`` once per stage in a ``tf.switch_case`` on the current stage.
+
+        Each branch is traced with ``self._stage`` set to its stage, so ``run_generator`` and
+        ``real_samples`` pick that stage's layers; gradients of variables the stage does not reach are
+        zeros (the branches must return one structure). The update's ``ctx.stats`` are computed inside
+        the branch and returned through the switch too, so the template reads the switch's outputs.
+        """
+        ctx, self._update = self._update, None
+        if ctx is None:
+            raise RuntimeError("pggan's in_stage runs the discriminator and generator updates only")
+        # The group run_update differentiates (the template does not pass it to in_stage).
+        variables = self.group_variables(self.D_NETWORKS if ctx.discriminator else self.G_NETWORKS)
+
+        def branch(s: int) -> Callable[[], Any]:
+            def run() -> tuple[Any, dict[str, tf.Tensor]]:
+                self._stage = s
+                try:
+                    total, terms, grads = compute()
+                finally:
+                    self._stage = None
+                grads = [tf.zeros_like(v) if g is None else g for g, v in zip(grads, variables, strict=True)]
+                return (total, terms, grads), dict(ctx.stats)
 
             return run
 
-        logs, grads = self._switch(stage, branch)
-        self.d_optimizer.apply_gradients(zip(grads, variables))
-        self.apply_constraints()
-        _, replicas = replica_info()  # trackers multiply by replicas; these are global values
-        return {**logs, "alpha": alpha / replicas, "stage": tf.cast(stage, tf.float32) / replicas}
-
-    def generator_step(self, batch_size: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
-        """One G update at the current stage against D at the same stage."""
-        stage, alpha = self.schedule()
-        z = self.sample_latent(batch_size, salt)
-        variables = self.generator.trainable_variables
-
-        def branch(s: int) -> Any:
-            def run() -> tuple[tf.Tensor, list[tf.Tensor]]:
-                with tf.GradientTape() as tape:
-                    fake_out = self.discriminate(self.generator(z, stage=s, alpha=alpha, training=True), salt=salt)
-                    g_adv = self.global_mean(self.adversarial.generator(fake_out))
-                return g_adv, zero_filled_gradients(self.g_optimizer, tape, g_adv, variables)
-
-            return run
-
-        g_adv, grads = self._switch(stage, branch)
-        self.g_optimizer.apply_gradients(zip(grads, variables))
-        self.after_generator_update()
-        return {"g_loss": g_adv, "g_adv": g_adv}
+        result, stats = self._switch(self.schedule()[0], branch)
+        ctx.stats.update(stats)
+        # Branch-local tensors must not be read after the switch.
+        ctx.fake = ctx.real = ctx.real_out = ctx.fake_out = ctx.real_logits = ctx.fake_logits = None
+        return result
