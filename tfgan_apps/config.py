@@ -76,6 +76,14 @@ def base_config() -> ml_collections.ConfigDict:
     c.data.tfds_data_dir = ""
     c.data.tfds_download = False
     c.data.noise = 0.05  # signals_1d noise std
+    # Anomaly detection (tfgan_apps/data/anomaly.py): train on normal classes only. anomaly_class ≥ 0 turns it
+    # on for a labelled source; normal_classes () = every other class; anomaly_heldout = share of each normal
+    # class held out for the test set (with every example of anomaly_class), chosen by anomaly_seed.
+    # folder:PATH with PATH/normal and PATH/anomalous sub-folders turns it on by itself.
+    c.data.anomaly_class = -1
+    c.data.normal_classes = ()
+    c.data.anomaly_heldout = 0.2
+    c.data.anomaly_seed = 0
     # Restoration: a degradation spec (see tfgan_apps/data/degradations.py) applied on the fly;
     # batches then hold "input" (degraded) and "x" (clean target).
     c.data.degradation = None

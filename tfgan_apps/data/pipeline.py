@@ -38,6 +38,10 @@ def load_source(cfg: Any) -> Source:
     if not isinstance(cfg.source, str) or not cfg.source:
         raise ConfigError("config.data.source must be a non-empty string such as 'digits'")
     name, argument = parse_source(cfg.source)
+    from tfgan_apps.data import anomaly
+
+    if anomaly.enabled(cfg):  # normal-only training data (data/anomaly.py)
+        return anomaly.load_split(cfg).train
     return SOURCES.get(name)(cfg, argument)
 
 
