@@ -23,7 +23,7 @@ centre-cropped to ``data.eval_crop`` px and degraded with the fixed seed
   reconstruction phase, whose end is the PSNR-oriented model (row "L1"), the rest the
   GAN phase (``model.pretrain_steps`` set to the step reached, resumed from the
   checkpoint as an interrupted run would be; row "GAN"). The L1 model is also
-  scored with the ×8 geometric self-ensemble at inference (``tfgan_apps.self_ensemble``,
+  scored with the ×8 geometric self-ensemble at inference (``tfgan_apps.restoration.inference``,
   EDSR+; the same weights, 8 passes). A learning-rate decay
   (``--set train.lr_decay=cosine``) runs over each phase: ``TimeLimit`` moves its
   window so it ends when the phase's time is up (a warm restart for the GAN phase).

@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgan_apps.models.image_to_image import restore_images
 from tfgan_apps.nets.srresnet import srresnet
-from tfgan_apps.self_ensemble import N_TRANSFORMS, dihedral, self_ensemble, undo
+from tfgan_apps.restoration.inference import N_TRANSFORMS, dihedral, restore_images, self_ensemble, undo
 
 
 def _images(h: int = 5, w: int = 7) -> tf.Tensor:

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from tfgan_apps.tiling import tiled_apply
+from tfgan_apps.restoration.inference import tiled_apply
 
 
 def _image(h: int = 70, w: int = 45, c: int = 3) -> np.ndarray:

@@ -29,6 +29,7 @@ _PACKAGES = (
     "tfgan_apps.models",
     "tfgan_apps.data",
     "tfgan_apps.metrics",
+    "tfgan_apps.restoration",
 )
 _loaded = False
 
