@@ -88,13 +88,13 @@ def test_supervised_term_uses_only_labelled_examples(trained):
     labelled, unlabelled = np.flatnonzero(mask)[:8], np.flatnonzero(~mask)[:8]
     x = tf.constant(source.examples()[labelled])
     wrong = tf.constant((source.labels[unlabelled] + 1) % 10, tf.int32)
-    logs = model.discriminator_step(tf.constant(source.examples()[unlabelled]), salt=0, labels=wrong,
-                                    index=tf.constant(unlabelled, tf.int32))
+    logs, _ = model.discriminator_update({"x": tf.constant(source.examples()[unlabelled]), "label": wrong,
+                                          "index": tf.constant(unlabelled, tf.int32)}, 0)
     assert float(logs["d_sup"]) == 0.0
     labels = tf.constant(source.labels[labelled], tf.int32)
     logits = model.discriminator(x, training=True)[0]
     cross_entropy = tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits).numpy().mean()
-    logs = model.discriminator_step(x, salt=0, labels=labels, index=tf.constant(labelled, tf.int32))
+    logs, _ = model.discriminator_update({"x": x, "label": labels, "index": tf.constant(labelled, tf.int32)}, 0)
     np.testing.assert_allclose(float(logs["d_sup"]), cross_entropy * 1500 / 100, rtol=1e-4)
 
 

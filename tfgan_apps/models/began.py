@@ -28,8 +28,9 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from tfgan_apps.distribute import cross_replica_sum
 from tfgan_apps.errors import ConfigError
-from tfgan_apps.models.base import GAN, replica_info
+from tfgan_apps.models.base import GAN, Update
 from tfgan_apps.nets.autoencoder import check_autoencoder, reconstruction_energy
 from tfgan_apps.registry import MODELS
 
@@ -45,14 +46,7 @@ def convergence_measure(loss_real: tf.Tensor, loss_fake: tf.Tensor, gamma: float
     return loss_real + tf.abs(gamma * loss_real - loss_fake)
 
 
-def cross_replica_sum(value: tf.Tensor) -> tf.Tensor:
-    """Sum of ``value`` over replicas (identity on a single replica); global means from ``global_mean`` terms."""
-    ctx = tf.distribute.get_replica_context()
-    if ctx is None or ctx.num_replicas_in_sync == 1:
-        return value
-    return ctx.all_reduce(tf.distribute.ReduceOp.SUM, value)
-
-
+@keras.saving.register_keras_serializable(package="tfgan_apps")
 @MODELS.register("began")
 class BEGAN(GAN):
     """BEGAN: auto-encoder discriminator balanced against the generator by the k_t controller.
@@ -63,6 +57,9 @@ class BEGAN(GAN):
       k_init: k_0 (the paper starts at 0).
       (other arguments: see ``GAN``)
     """
+
+    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "instance_noise", "replay")
+    STABILIZER_REASONS = {"packing": "the auto-encoder discriminator reconstructs single samples"}
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  gamma: float = 0.5, lambda_k: float = 0.001, k_init: float = 0.0, **kwargs: Any) -> None:
@@ -76,6 +73,7 @@ class BEGAN(GAN):
             raise ConfigError(f"config.model.lambda_k must be ≥ 0 and k_init in [0, 1], got {lambda_k}, {k_init}")
         self.gamma = float(gamma)
         self.lambda_k = float(lambda_k)
+        self.k_init = float(k_init)
         # One value shared by all replicas: every replica computes the same update from global means.
         self.k = self.add_weight(shape=(), initializer=keras.initializers.Constant(k_init), trainable=False,
                                  name="k_t", aggregation="only_first_replica")
@@ -89,43 +87,33 @@ class BEGAN(GAN):
             "k_init": model_cfg.get("k_init", 0.0),
         }
 
-    def checkpoint_items(self) -> dict[str, Any]:
-        """The base items plus k_t, so a resumed run continues the controller where it stopped."""
-        return {**super().checkpoint_items(), "began_k": self.k}
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "gamma": self.gamma, "lambda_k": self.lambda_k, "k_init": self.k_init}
+
+    def extra_state(self) -> dict[str, Any]:
+        """k_t, so a resumed run continues the controller where it stopped."""
+        return {"began_k": self.k}
 
     def tracker_names(self) -> list[str]:
         return [*super().tracker_names(), "k_t", "convergence"]
 
-    def energy(self, x: tf.Tensor, salt: int, training: bool = True) -> tf.Tensor:
-        """L(x) = mean |x − D(x)| per example (BEGAN Eq. 1 with η = 1)."""
-        return reconstruction_energy(x, self.discriminate(x, salt=salt, training=training)["reconstruction"], 1)
+    def discriminate(self, x: tf.Tensor, salt: int, training: bool = True) -> tf.Tensor:
+        """L(v) = mean |v − D(v)| per example (BEGAN Eq. 1, η = 1) of D's input v (after input stabilizers)."""
+        v = self.d_input(x, salt)
+        return reconstruction_energy(v, self.discriminator(v, training=training)["reconstruction"], 1)
 
-    def discriminator_step(self, real: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
-        """L_D = L(x) − k_t L(G(z)) on D, then the k_t update from this batch's L(x) and L(G(z))."""
-        fake = self.generator(self.sample_latent(tf.shape(real)[0], salt), training=True)
-        k = tf.identity(self.k.value)
-        with tf.GradientTape() as tape:
-            loss_real = self.global_mean(self.energy(real, salt=salt + 32))
-            loss_fake = self.global_mean(self.energy(fake, salt=salt + 32))
-            d_adv = loss_real - k * loss_fake
-        self.apply_update(self.d_optimizer, tape, d_adv, self.discriminator.trainable_variables)
-        global_real, global_fake = cross_replica_sum(loss_real), cross_replica_sum(loss_fake)
-        self.k.assign(equilibrium_update(k, global_real, global_fake, self.gamma, self.lambda_k))
-        # Trackers average per-replica values × replicas; global quantities are divided back.
-        _, replicas = replica_info()
-        return {
-            "d_loss": d_adv,
-            "d_adv": d_adv,
-            "d_real": loss_real,
-            "d_fake": loss_fake,
-            "k_t": self.k.value / replicas,
-            "convergence": convergence_measure(global_real, global_fake, self.gamma) / replicas,
-        }
+    def d_adversarial_term(self, ctx: Update) -> tf.Tensor:
+        """L_D = L(x) − k_t · L(G(z))."""
+        return self.global_mean(ctx.real_logits - self.k * ctx.fake_logits)
 
-    def generator_step(self, batch_size: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
-        """L_G = L(G(z)): the generator makes samples the auto-encoder reconstructs well."""
-        z = self.sample_latent(batch_size, salt)
-        with tf.GradientTape() as tape:
-            g_adv = self.global_mean(self.energy(self.generator(z, training=True), salt=salt))
-        self.apply_update(self.g_optimizer, tape, g_adv, self.generator.trainable_variables)
-        return {"g_loss": g_adv, "g_adv": g_adv}
+    def g_adversarial_term(self, ctx: Update) -> tf.Tensor:
+        """L_G = L(G(z)): G makes samples the auto-encoder reconstructs well."""
+        return self.global_mean(ctx.fake_logits)
+
+    def after_d_update(self, ctx: Update) -> dict[str, tf.Tensor]:
+        """k_t update from this batch's global L(x) and L(G(z)) (the D before its update, as in the paper's
+        simultaneous update); logs k_t and the convergence measure M."""
+        loss_real = cross_replica_sum(self.global_mean(ctx.real_logits))
+        loss_fake = cross_replica_sum(self.global_mean(ctx.fake_logits))
+        self.k.assign(equilibrium_update(self.k, loss_real, loss_fake, self.gamma, self.lambda_k))
+        return {"k_t": tf.identity(self.k.value), "convergence": convergence_measure(loss_real, loss_fake, self.gamma)}

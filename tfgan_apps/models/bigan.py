@@ -8,7 +8,7 @@ joint pairs (``nets/bigan.py``) and separates (x, E(x)), x ~ data, from
     L_GE = ℓ_D(D(G(z), z), D(x, E(x)))              (the same loss, labels swapped)
 
 ℓ_D is the configured loss's discriminator loss. G and E minimise L_GE jointly,
-one loss and one gradient tape (E's Adam is a clone of G's: per-parameter Adam
+one loss, one tape and one optimizer over the group G ∪ E (per-parameter Adam
 over G ∪ E is exactly two Adams stepping together). Swapping the labels gives the
 non-saturating objective BiGAN trains G and E with (§3.4, D's targets inverted): with
 ``non_saturating`` L_GE = −log σ(D(G(z), z)) − log(1 − σ(D(x, E(x)))). With
@@ -31,7 +31,6 @@ how well G and E invert each other (BiGAN shows such reconstructions, §4).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import keras
@@ -40,10 +39,9 @@ import tensorflow as tf
 from tfgan_apps import losses
 from tfgan_apps.errors import ConfigError
 from tfgan_apps.export import signature_function, uint8_to_images
-from tfgan_apps.models.base import G_SALT, GAN, d_salt
+from tfgan_apps.models.base import GAN, Streams, Update
 from tfgan_apps.nets import build_network
 from tfgan_apps.registry import DISCRIMINATORS, ENCODERS, GENERATORS, MODELS
-from tfgan_apps.schedules import copy_optimizer
 
 
 class EncoderExport(tf.Module):
@@ -72,6 +70,7 @@ class EncoderExport(tf.Module):
         return {"serving_default": fn, "encode": fn}
 
 
+@keras.saving.register_keras_serializable(package="tfgan_apps")
 @MODELS.register("bigan")
 class BiGAN(GAN):
     """BiGAN / ALI: generator, encoder and a joint discriminator D(x, z).
@@ -81,16 +80,19 @@ class BiGAN(GAN):
       (other arguments: see ``GAN``; ``discriminator`` takes ``[x, z]``)
     """
 
+    G_NETWORKS = ("generator", "encoder")  # one optimizer: per-parameter Adam over G ∪ E = two Adams in step
+    SERIALIZED_NETWORKS = ("encoder",)
+    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "instance_noise")
+    STABILIZER_REASONS = {"packing": "the joint D pairs each sample with its own z",
+                          "replay": "past fakes would lose the z they were made from"}
+
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  encoder: keras.Model, **kwargs: Any) -> None:
         super().__init__(generator, discriminator, latent_dim, **kwargs)
+        self.encoder = encoder
         if self.adversarial.name == "minimax":
             raise ConfigError("bigan trains G and E with swapped labels (non-saturating); "
                               "use loss non_saturating (the paper's) instead of minimax")
-        for name in ("packing", "replay"):
-            if getattr(self.stabilizers, name, None) is not None:
-                raise ConfigError(f"bigan's joint D pairs each sample with its z; stabilizers.{name} is not supported")
-        self.encoder = encoder
         self.sample_shape = tuple(int(d) for d in generator.output_shape[1:])
 
     @classmethod
@@ -120,16 +122,8 @@ class BiGAN(GAN):
                                 latent_dim=model_cfg.latent_dim, sync_batchnorm=sync)
         return {"encoder": encoder}
 
-    def compile(self, d_optimizer: keras.optimizers.Optimizer, g_optimizer: keras.optimizers.Optimizer,
-                **kwargs: Any) -> None:
-        """As ``GAN.compile``, plus E's optimizer: a clone of G's (same class and hyper-parameters)."""
-        super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, **kwargs)
-        self.e_optimizer = copy_optimizer(g_optimizer)
-        self.e_optimizer.build(self.encoder.trainable_variables)
-
-    def checkpoint_items(self) -> dict[str, Any]:
-        """The base items plus the encoder and its optimizer."""
-        return {**super().checkpoint_items(), "encoder": self.encoder, "e_optimizer": self.e_optimizer}
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "encoder": keras.saving.serialize_keras_object(self.encoder)}
 
     def exportables(self, source: Any) -> dict[str, tf.Module]:
         """``generator`` (z → samples, see ``export.GeneratorExport``) and ``encoder`` (samples → z)."""
@@ -167,50 +161,33 @@ class BiGAN(GAN):
             z = tf.stop_gradient(z)
         return self.discriminator([self.d_input(x, salt), z], training=training)
 
-    # ------------------------------------------------------------------ training
-    def discriminator_step(self, real: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
-        """One D update on real pairs (x, E(x)) against fake pairs (G(z), z), plus penalties w.r.t. x."""
-        z = self.sample_latent(tf.shape(real)[0], salt)
-        fake = self.generator(z, training=True)
-        encoded = self.encoder(real, training=True)
-        with tf.GradientTape() as tape:
-            real_out = self.discriminate((real, encoded), salt=salt + 32)
-            fake_out = self.discriminate((fake, z), salt=salt + 33)
-            terms = {"d_adv": self.global_mean(self.adversarial.discriminator(real_out, fake_out))}
-            terms.update(self.penalty_terms(self.pack(real, encoded), self.pack(fake, z), salt))
-            total = tf.add_n(list(terms.values()))
-        self.apply_update(self.d_optimizer, tape, total, self.discriminator.trainable_variables)
-        self.apply_constraints()
-        return {
-            "d_loss": total,
-            **terms,
-            "d_real": self.global_mean(losses.per_example_mean(real_out)),
-            "d_fake": self.global_mean(losses.per_example_mean(fake_out)),
-        }
+    # ------------------------------------------------------------------ template hooks
+    def discriminator_inputs(self, samples: tf.Tensor, ctx: Update, real: bool) -> tuple[tf.Tensor, tf.Tensor]:
+        """Joint pairs: (x, E(x)) for data, (G(z), z) for fakes. E runs in training mode, so in G's update
+        the real pairs carry E's gradient."""
+        if real:
+            return samples, self.encoder(samples, training=True)
+        return samples, ctx.g_inputs["z"]
 
-    def generator_encoder_step(self, real: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
-        """One joint G/E update minimising D's loss with swapped labels (see the module docstring).
+    @property
+    def generator_sees_real(self) -> bool:
+        """G and E minimise D's loss with the labels swapped: it needs D on the real pairs too."""
+        return True
 
-        ``salt`` seeds z and the fake pairs' stabilizer draws, ``salt − 1`` the real pairs'.
-        """
-        z = self.sample_latent(tf.shape(real)[0], salt)
+    def g_adversarial_term(self, ctx: Update) -> tf.Tensor:
+        """L_GE = ℓ_D(D(G(z), z), D(x, E(x))): D's loss with real and fake swapped."""
+        return self.global_mean(self.adversarial.discriminator(ctx.fake_logits, ctx.real_logits))
+
+    def penalty_view(self, ctx: Update) -> tuple[tf.Tensor, tf.Tensor, Any]:
+        """Packed pairs, so penalties take ∇_x of the joint D with z held fixed (module docstring)."""
+        def d_fn(v: tf.Tensor) -> tf.Tensor:
+            return self.discriminate(v, salt=ctx.stream(Streams.REAL))
+
+        return self.pack(*ctx.real_in), self.pack(*ctx.fake_in), d_fn
+
+    def extra_g_terms(self, ctx: Update) -> dict[str, tf.Tensor]:
+        """No loss term; logs ``recon_mse`` = mean (x − G(E(x)))² in inference mode."""
+        real = ctx.batch["x"]
         reconstruction = self.generator(self.encoder(real, training=False), training=False)
-        recon = self.global_mean(losses.per_example_mean(tf.square(reconstruction - real)))
-        with tf.GradientTape(persistent=True) as tape:
-            real_out = self.discriminate((real, self.encoder(real, training=True)), salt=salt - 1)
-            fake_out = self.discriminate((self.generator(z, training=True), z), salt=salt)
-            ge_adv = self.global_mean(self.adversarial.discriminator(fake_out, real_out))
-        self.apply_update(self.g_optimizer, tape, ge_adv, self.generator.trainable_variables)
-        self.apply_update(self.e_optimizer, tape, ge_adv, self.encoder.trainable_variables)
-        del tape
-        return {"g_loss": ge_adv, "g_adv": ge_adv, "recon_mse": recon}
-
-    def train_step(self, data: Mapping[str, tf.Tensor]) -> dict[str, tf.Tensor]:
-        """``d_steps`` D updates (one real slice each), then one joint G/E update on the last slice."""
-        real = data["x"]
-        chunks = tf.split(real, self.d_steps) if self.d_steps > 1 else [real]
-        logs: dict[str, tf.Tensor] = {}
-        for i, chunk in enumerate(chunks):
-            logs.update(self.discriminator_step(chunk, salt=d_salt(i)))
-        logs.update(self.generator_encoder_step(chunks[-1], salt=G_SALT))
-        return self.update_trackers(logs)
+        ctx.stats["recon_mse"] = self.global_mean(losses.per_example_mean(tf.square(reconstruction - real)))
+        return {}

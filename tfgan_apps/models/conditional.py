@@ -21,18 +21,16 @@ lfw, mog sources).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any
 
 import keras
 import tensorflow as tf
 
-from tfgan_apps import losses
 from tfgan_apps.distribute import replica_draw
 from tfgan_apps.errors import ConfigError
 from tfgan_apps.export import images_to_uint8, signature_function
-from tfgan_apps.models.base import G_SALT, GAN, d_salt
+from tfgan_apps.models.base import GAN, Streams, Update
 from tfgan_apps.nets import build_network
 from tfgan_apps.nets.conditional import (
     auxiliary_classifier_discriminator,
@@ -50,13 +48,6 @@ def classification_loss(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
 def correct(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
     """Per-example 1.0 where argmax(logits) == label, else 0.0."""
     return tf.cast(tf.equal(tf.argmax(logits, axis=-1, output_type=tf.int32), tf.cast(labels, tf.int32)), tf.float32)
-
-
-def refuse_stabilizers(model: GAN, names: tuple[str, ...], why: str) -> None:
-    """ConfigError if any of the named stabilizers (``config.model.stabilizers``) is on for ``model``."""
-    enabled = [name for name in names if getattr(model.stabilizers, name, None) is not None]
-    if enabled:
-        raise ConfigError(f"{type(model).__name__} does not support the stabilizer(s) {', '.join(enabled)}: {why}")
 
 
 def source_classes(model_cfg: Any, source: Any) -> int:
@@ -100,15 +91,20 @@ class ConditionalGeneratorExport(tf.Module):
         return {"serving_default": self.serve.get_concrete_function(), "sample": self.sample.get_concrete_function()}
 
 
+@keras.saving.register_keras_serializable(package="tfgan_apps")
 @MODELS.register("cgan")
 class ConditionalGAN(GAN):
     """cGAN: G(z, y) and a projection discriminator D(x, y).
 
     Extra config fields (``config.model``): ``label_encoding`` ("onehot" |
     "embedding") and ``embedding_dim`` for the generator's label input.
-    Subclasses change how D sees labels through ``build_discriminator``,
-    ``d_outputs`` and the two ``*_class_terms`` hooks.
+    Subclasses change how D sees labels through ``build_discriminator`` and the
+    template's hooks (ACGAN: ``discriminator_inputs``, ``adversarial_logits``, ``extra_*_terms``).
     """
+
+    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "instance_noise")
+    STABILIZER_REASONS = {"packing": "a packed D input would mix samples of different labels",
+                          "replay": "past fakes would lose the labels they were drawn for"}
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  num_classes: int = 0, **kwargs: Any) -> None:
@@ -116,9 +112,10 @@ class ConditionalGAN(GAN):
             raise ConfigError(f"{type(self).__name__} needs a labelled data source (num_classes ≥ 2), "
                               f"got {num_classes}")
         super().__init__(generator, discriminator, latent_dim, **kwargs)
-        refuse_stabilizers(self, ("packing", "replay"), "they separate samples from their labels")
         self.num_classes = int(num_classes)
-        self._penalty_labels: tf.Tensor | None = None
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "num_classes": self.num_classes}
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -172,91 +169,35 @@ class ConditionalGAN(GAN):
         labels = tf.range(n) % self.num_classes if labels is None else tf.convert_to_tensor(labels, tf.int32)
         return self.inference_generator([z, labels], training=training)
 
-    # ------------------------------------------------------------------ discriminator calls
-    @contextmanager
-    def conditioned_on(self, labels: tf.Tensor) -> Iterator[None]:
-        """Within the block, ``discriminate(x, salt)`` (used by the base penalties) conditions D on ``labels``."""
-        previous, self._penalty_labels = self._penalty_labels, labels
-        try:
-            yield
-        finally:
-            self._penalty_labels = previous
+    # ------------------------------------------------------------------ template hooks
+    def prepare_batch(self, batch: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+        if "label" not in batch:
+            raise ConfigError(f"{type(self).__name__} needs labelled batches ({{'x', 'label'}} or (x, y) tuples)")
+        return batch
 
-    def discriminate(self, x: tf.Tensor, salt: int, training: bool = True, labels: tf.Tensor | None = None
-                     ) -> tf.Tensor:
-        """D(x, y) logits, input stabilizers applied to x; without ``labels`` it uses those set by
-        ``conditioned_on`` (penalty closures)."""
-        labels = self._penalty_labels if labels is None else labels
-        if labels is None:
-            raise ValueError("the projection discriminator needs labels: call discriminate(..., labels=y)")
-        return self.discriminator([self.d_input(x, salt), labels], training=training)
+    def generator_inputs(self, ctx: Update) -> dict[str, tf.Tensor]:
+        """z, and labels: the real batch's in a D update (a draw from the empirical p(y), and penalties that
+        mix real and fake rows keep one label per row), uniform draws on the LABELS stream in G's update."""
+        if ctx.discriminator:
+            labels = ctx.batch["label"]
+        else:
+            labels = self.sample_labels(ctx.batch_size, ctx.stream(Streams.LABELS))
+        return {**super().generator_inputs(ctx), "label": tf.cast(labels, tf.int32)}
 
-    def d_outputs(self, x: tf.Tensor, labels: tf.Tensor, salt: int) -> tuple[tf.Tensor, tf.Tensor | None]:
-        """(adversarial logits, class logits or None) of D for a labelled batch."""
-        return self.discriminate(x, salt=salt, labels=labels), None
+    def run_generator(self, inputs: Mapping[str, tf.Tensor], training: bool = True) -> tf.Tensor:
+        return self.generator([inputs["z"], inputs["label"]], training=training)
 
-    def d_class_terms(self, labels: tf.Tensor, real_classes: Any, fake_classes: Any) -> dict[str, tf.Tensor]:
-        """Loss terms added to D's objective from the class outputs (none for the projection cGAN)."""
-        return {}
+    def discriminator_inputs(self, samples: tf.Tensor, ctx: Update, real: bool) -> Any:
+        """(samples, labels): the batch's labels for real samples, G's for fakes."""
+        return samples, (ctx.batch["label"] if real else ctx.g_inputs["label"])
 
-    def g_class_terms(self, labels: tf.Tensor, fake_classes: Any) -> dict[str, tf.Tensor]:
-        """Loss terms added to G's objective from the class outputs (none for the projection cGAN)."""
-        return {}
-
-    def d_class_logs(self, labels: tf.Tensor, real_classes: Any) -> dict[str, tf.Tensor]:
-        """Extra logged values of the D step (not part of the loss)."""
-        return {}
-
-    # ------------------------------------------------------------------ training
-    def discriminator_step(self, real: tf.Tensor, salt: int, labels: tf.Tensor | None = None
-                           ) -> dict[str, tf.Tensor]:
-        """One D update on a labelled real batch and fakes generated for the same labels (real and
-        fake draw independent stabilizer randomness, salts + 32 and + 33, as in the base GAN)."""
-        fake = self.generator([self.sample_latent(tf.shape(real)[0], salt), labels], training=True)
-        with tf.GradientTape() as tape:
-            real_out, real_classes = self.d_outputs(real, labels, salt + 32)
-            fake_out, fake_classes = self.d_outputs(fake, labels, salt + 33)
-            terms = {"d_adv": self.global_mean(self.adversarial.discriminator(real_out, fake_out))}
-            terms.update(self.d_class_terms(labels, real_classes, fake_classes))
-            with self.conditioned_on(labels):
-                terms.update(self.penalty_terms(real, fake, salt))
-            total = tf.add_n(list(terms.values()))
-        self.apply_update(self.d_optimizer, tape, total, self.discriminator.trainable_variables)
-        self.apply_constraints()
-        return {
-            "d_loss": total,
-            **terms,
-            **self.d_class_logs(labels, real_classes),
-            "d_real": self.global_mean(losses.per_example_mean(real_out)),
-            "d_fake": self.global_mean(losses.per_example_mean(fake_out)),
-        }
-
-    def generator_step(self, batch_size: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
-        """One G update on uniformly drawn labels against the current D."""
-        z = self.sample_latent(batch_size, salt)
-        labels = self.sample_labels(batch_size, salt + 1)
-        with tf.GradientTape() as tape:
-            fake_out, fake_classes = self.d_outputs(self.generator([z, labels], training=True), labels, salt)
-            terms = {"g_adv": self.global_mean(self.adversarial.generator(fake_out))}
-            terms.update(self.g_class_terms(labels, fake_classes))
-            total = tf.add_n(list(terms.values()))
-        self.apply_update(self.g_optimizer, tape, total, self.generator.trainable_variables)
-        return {"g_loss": total, **terms}
-
-    def train_step(self, data: Mapping[str, tf.Tensor]) -> dict[str, tf.Tensor]:
-        """``d_steps`` D updates (one labelled real slice each), then one G update."""
-        if "label" not in data:
-            raise ConfigError(f"{type(self).__name__} needs batches with 'label'")
-        real, labels = data["x"], data["label"]
-        logs: dict[str, tf.Tensor] = {}
-        pairs = zip(tf.split(real, self.d_steps), tf.split(labels, self.d_steps)) if self.d_steps > 1 else [
-            (real, labels)]
-        for i, (x, y) in enumerate(pairs):
-            logs.update(self.discriminator_step(x, salt=d_salt(i), labels=y))
-        logs.update(self.generator_step(tf.shape(real)[0] // self.d_steps, salt=G_SALT))
-        return self.update_trackers(logs)
+    def discriminate(self, x: Any, salt: int, training: bool = True) -> tf.Tensor:
+        """D(x, y) logits of a (samples, labels) pair; input stabilizers act on the samples."""
+        samples, labels = x
+        return self.discriminator([self.d_input(samples, salt), labels], training=training)
 
 
+@keras.saving.register_keras_serializable(package="tfgan_apps")
 @MODELS.register("acgan")
 class ACGAN(ConditionalGAN):
     """ACGAN: G(z, y) and an unconditional D(x) with an auxiliary classifier head (Odena et al. 2017).
@@ -272,6 +213,9 @@ class ACGAN(ConditionalGAN):
         super().__init__(generator, discriminator, latent_dim, **kwargs)
         self.aux_weight = float(aux_weight)
 
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "aux_weight": self.aux_weight}
+
     @classmethod
     def build_discriminator(cls, base: keras.Model, num_classes: int, model_cfg: Any) -> keras.Model:
         """ACGAN: the unconditional ``base`` with a second, K-way classifier head."""
@@ -284,29 +228,26 @@ class ACGAN(ConditionalGAN):
     def tracker_names(self) -> list[str]:
         return [*super().tracker_names(), "d_aux_real", "d_aux_fake", "g_aux", "real_accuracy"]
 
-    def discriminate(self, x: tf.Tensor, salt: int, training: bool = True, labels: tf.Tensor | None = None
-                     ) -> tf.Tensor:
-        """D's adversarial logits (the classifier head is ignored; labels are not an input)."""
-        return self.discriminator(self.d_input(x, salt), training=training)[0]
+    discriminator_inputs = GAN.discriminator_inputs  # D(x) is unconditional: it sees the samples only
+    discriminate = GAN.discriminate
 
-    def d_outputs(self, x: tf.Tensor, labels: tf.Tensor, salt: int) -> tuple[tf.Tensor, tf.Tensor]:
-        adversarial, classes = self.discriminator(self.d_input(x, salt), training=True)
-        return adversarial, classes
+    def adversarial_logits(self, outputs: Any) -> tf.Tensor:
+        """The adversarial head (the second output is the class logits)."""
+        return outputs[0]
 
-    def d_class_terms(self, labels: tf.Tensor, real_classes: tf.Tensor, fake_classes: tf.Tensor
-                      ) -> dict[str, tf.Tensor]:
+    def extra_d_terms(self, ctx: Update) -> dict[str, tf.Tensor]:
         """w·L_C on real and on fake (Odena et al. 2017, eq. 2: D maximises L_S + L_C)."""
+        labels, fake_labels = ctx.batch["label"], ctx.g_inputs["label"]
+        ctx.stats["real_accuracy"] = self.global_mean(correct(labels, ctx.real_out[1]))
         return {
-            "d_aux_real": self.aux_weight * self.global_mean(classification_loss(labels, real_classes)),
-            "d_aux_fake": self.aux_weight * self.global_mean(classification_loss(labels, fake_classes)),
+            "d_aux_real": self.aux_weight * self.global_mean(classification_loss(labels, ctx.real_out[1])),
+            "d_aux_fake": self.aux_weight * self.global_mean(classification_loss(fake_labels, ctx.fake_out[1])),
         }
 
-    def g_class_terms(self, labels: tf.Tensor, fake_classes: tf.Tensor) -> dict[str, tf.Tensor]:
+    def extra_g_terms(self, ctx: Update) -> dict[str, tf.Tensor]:
         """w·L_C on fake (eq. 3: G maximises L_C − L_S)."""
-        return {"g_aux": self.aux_weight * self.global_mean(classification_loss(labels, fake_classes))}
-
-    def d_class_logs(self, labels: tf.Tensor, real_classes: tf.Tensor) -> dict[str, tf.Tensor]:
-        return {"real_accuracy": self.global_mean(correct(labels, real_classes))}
+        labels = ctx.g_inputs["label"]
+        return {"g_aux": self.aux_weight * self.global_mean(classification_loss(labels, ctx.fake_out[1]))}
 
     def classify(self, x: tf.Tensor) -> tf.Tensor:
         """The auxiliary classifier's logits [B, K] (inference mode)."""

@@ -27,8 +27,9 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from tfgan_apps.distribute import gather_replicas
 from tfgan_apps.errors import ConfigError
-from tfgan_apps.models.base import GAN
+from tfgan_apps.models.base import GAN, Update
 from tfgan_apps.nets.autoencoder import check_autoencoder, reconstruction_energy
 from tfgan_apps.registry import MODELS
 
@@ -60,14 +61,7 @@ def pull_away_term(embeddings: tf.Tensor, batch_embeddings: tf.Tensor | None = N
     return (tf.reduce_sum(cos2, axis=1) - self_term) / n
 
 
-def gather_replicas(x: tf.Tensor) -> tf.Tensor:
-    """The global batch of ``x`` concatenated over replicas (differentiable; identity on one replica)."""
-    ctx = tf.distribute.get_replica_context()
-    if ctx is None or ctx.num_replicas_in_sync == 1:
-        return x
-    return ctx.all_gather(x, axis=0)
-
-
+@keras.saving.register_keras_serializable(package="tfgan_apps")
 @MODELS.register("ebgan")
 class EBGAN(GAN):
     """EBGAN: auto-encoder energy discriminator with a margin hinge, optional pull-away term on G.
@@ -77,6 +71,9 @@ class EBGAN(GAN):
       pt_weight: λ_PT ≥ 0 of the pull-away term (the paper's EBGAN-PT uses 0.1).
       (other arguments: see ``GAN``)
     """
+
+    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "instance_noise", "replay")
+    STABILIZER_REASONS = {"packing": "the auto-encoder discriminator reconstructs single samples"}
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  margin: float = 1.0, pt_weight: float = 0.1, **kwargs: Any) -> None:
@@ -94,36 +91,33 @@ class EBGAN(GAN):
         """m and λ_PT from ``config.model.margin`` / ``pt_weight``."""
         return {"margin": model_cfg.get("margin", 1.0), "pt_weight": model_cfg.get("pt_weight", 0.1)}
 
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "margin": self.margin, "pt_weight": self.pt_weight}
+
     def tracker_names(self) -> list[str]:
-        return [*super().tracker_names(), "pull_away"]
+        return [*super().tracker_names(), "g_pt", "pull_away"]
 
-    def energy(self, x: tf.Tensor, salt: int, training: bool = True) -> tuple[tf.Tensor, tf.Tensor]:
-        """(D(x) = per-example MSE reconstruction energy, bottleneck embedding) of a batch."""
-        out = self.discriminate(x, salt=salt, training=training)
-        return reconstruction_energy(x, out["reconstruction"], 2), out["embedding"]
+    def discriminate(self, x: tf.Tensor, salt: int, training: bool = True) -> dict[str, tf.Tensor]:
+        """``{"energy": D(v), "embedding": Enc(v)}`` of D's input v (after input stabilizers), where D(v) is
+        the per-example MSE of the auto-encoder's reconstruction of v."""
+        v = self.d_input(x, salt)
+        out = self.discriminator(v, training=training)
+        return {"energy": reconstruction_energy(v, out["reconstruction"], 2), "embedding": out["embedding"]}
 
-    def discriminator_step(self, real: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
-        """L_D = D(x) + max(0, m − D(G(z))) on D."""
-        fake = self.generator(self.sample_latent(tf.shape(real)[0], salt), training=True)
-        with tf.GradientTape() as tape:
-            real_energy, _ = self.energy(real, salt=salt + 32)
-            fake_energy, _ = self.energy(fake, salt=salt + 32)
-            d_adv = self.global_mean(ebgan_discriminator_loss(real_energy, fake_energy, self.margin))
-        self.apply_update(self.d_optimizer, tape, d_adv, self.discriminator.trainable_variables)
-        return {
-            "d_loss": d_adv,
-            "d_adv": d_adv,
-            "d_real": self.global_mean(real_energy),
-            "d_fake": self.global_mean(fake_energy),
-        }
+    def adversarial_logits(self, outputs: dict[str, tf.Tensor]) -> tf.Tensor:
+        """The energies (``D/real_score`` and ``D/fake_score`` log them)."""
+        return outputs["energy"]
 
-    def generator_step(self, batch_size: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
-        """L_G = D(G(z)) + λ_PT · PT(embeddings of G(z))."""
-        z = self.sample_latent(batch_size, salt)
-        with tf.GradientTape() as tape:
-            fake_energy, embedding = self.energy(self.generator(z, training=True), salt=salt)
-            g_adv = self.global_mean(fake_energy)
-            pull_away = self.global_mean(pull_away_term(embedding, gather_replicas(embedding)))
-            g_loss = g_adv + self.pt_weight * pull_away
-        self.apply_update(self.g_optimizer, tape, g_loss, self.generator.trainable_variables)
-        return {"g_loss": g_loss, "g_adv": g_adv, "pull_away": pull_away}
+    def d_adversarial_term(self, ctx: Update) -> tf.Tensor:
+        """L_D = D(x) + max(0, m − D(G(z)))."""
+        return self.global_mean(ebgan_discriminator_loss(ctx.real_logits, ctx.fake_logits, self.margin))
+
+    def g_adversarial_term(self, ctx: Update) -> tf.Tensor:
+        """D(G(z)): G lowers the energy of its samples."""
+        return self.global_mean(ctx.fake_logits)
+
+    def extra_g_terms(self, ctx: Update) -> dict[str, tf.Tensor]:
+        """λ_PT · PT over the global batch's embeddings (each replica scores its rows against all)."""
+        embedding = ctx.fake_out["embedding"]
+        ctx.stats["pull_away"] = self.global_mean(pull_away_term(embedding, gather_replicas(embedding)))
+        return {"g_pt": self.pt_weight * ctx.stats["pull_away"]} if self.pt_weight else {}

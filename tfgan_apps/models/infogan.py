@@ -29,11 +29,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfgan_apps import losses, visualize
+from tfgan_apps import visualize
 from tfgan_apps.distribute import replica_draw
 from tfgan_apps.errors import ConfigError
 from tfgan_apps.export import GeneratorExport, signature_function
-from tfgan_apps.models.base import GAN
+from tfgan_apps.models.base import GAN, Streams, Update
 from tfgan_apps.nets.heads import with_head
 from tfgan_apps.registry import MODELS
 
@@ -57,6 +57,7 @@ def continuous_code_loss(codes: tf.Tensor, mean: tf.Tensor) -> tf.Tensor:
     return 0.5 * tf.reduce_sum(tf.square(tf.cast(codes, tf.float32) - tf.cast(mean, tf.float32)), axis=-1)
 
 
+@keras.saving.register_keras_serializable(package="tfgan_apps")
 @MODELS.register("infogan")
 class InfoGAN(GAN):
     """A GAN whose generator also takes codes that a Q head on D's body must recover.
@@ -70,6 +71,9 @@ class InfoGAN(GAN):
       (other arguments: see ``GAN``)
     """
 
+    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "instance_noise", "replay")
+    STABILIZER_REASONS = {"packing": "Q recovers the codes of single samples"}
+
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  categories: int = 10, continuous: int = 2, info_weight: float = 1.0,
                  continuous_weight: float = 1.0, **kwargs: Any) -> None:
@@ -81,7 +85,7 @@ class InfoGAN(GAN):
         self.continuous = int(continuous)
         self.info_weight = float(info_weight)
         self.continuous_weight = float(continuous_weight)
-        expected = latent_dim + self.categories + self.continuous
+        expected = self.latent_dim + self.categories + self.continuous
         if generator.input_shape[-1] != expected:
             raise ConfigError(f"infogan generator takes {generator.input_shape[-1]} inputs, expected {expected}")
 
@@ -107,8 +111,12 @@ class InfoGAN(GAN):
             "continuous_weight": model_cfg.get("continuous_weight", 1.0),
         }
 
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "categories": self.categories, "continuous": self.continuous,
+                "info_weight": self.info_weight, "continuous_weight": self.continuous_weight}
+
     def tracker_names(self) -> list[str]:
-        return [*super().tracker_names(), "d_mi", "mi_loss", "mi_categorical", "mi_continuous", "mi_bound"]
+        return [*super().tracker_names(), "d_mi", "g_mi", "mi_loss", "mi_categorical", "mi_continuous", "mi_bound"]
 
     def training_callbacks(self, writer: tf.summary.SummaryWriter, source: Any, config: Any) -> list[Any]:
         """A grid per continuous code (rows: categories, columns: the code swept over [−1, 1])."""
@@ -151,49 +159,40 @@ class InfoGAN(GAN):
             "mi_bound": self.global_mean(bound),
         }
 
-    # ------------------------------------------------------------------ training
-    def discriminate_with_q(self, x: tf.Tensor, salt: int, training: bool = True) -> tuple[tf.Tensor, tf.Tensor]:
-        """(D logits, Q outputs) from one pass through the shared body."""
-        logits, q = super().discriminate(x, salt=salt, training=training)
-        return logits, q
+    # ------------------------------------------------------------------ template hooks
+    def generator_inputs(self, ctx: Update) -> dict[str, tf.Tensor]:
+        """z and the codes (c_cat, c_cont), drawn for the global batch on the LATENT stream."""
+        categorical, continuous = self.sample_codes(ctx.batch_size, ctx.stream(Streams.LATENT))
+        return {**super().generator_inputs(ctx), "categorical": categorical, "continuous": continuous}
 
-    def discriminate(self, x: tf.Tensor, salt: int, training: bool = True) -> tf.Tensor:
-        """D's logits only, so losses and penalties of the base GAN apply unchanged."""
-        return self.discriminate_with_q(x, salt=salt, training=training)[0]
+    def run_generator(self, inputs: Mapping[str, tf.Tensor], training: bool = True) -> tf.Tensor:
+        return self.generator(self.generator_input(inputs["z"], inputs["categorical"], inputs["continuous"]),
+                              training=training)
 
-    def discriminator_step(self, real: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
-        """The base D update plus λ·L_MI on the fake batch's codes (trains the Q head and the shared body)."""
-        batch = tf.shape(real)[0]
-        categorical, continuous = self.sample_codes(batch, salt)
-        fake = self.generator(self.generator_input(self.sample_latent(batch, salt), categorical, continuous),
-                              training=True)
-        with tf.GradientTape() as tape:
-            real_out = self.discriminate(real, salt=salt + 32)
-            fake_out, q = self.discriminate_with_q(fake, salt=salt + 32)
-            terms = {"d_adv": self.global_mean(self.adversarial.discriminator(real_out, fake_out))}
-            terms.update(self.penalty_terms(real, fake, salt))
-            terms["d_mi"] = self.info_weight * self.mutual_information_terms(q, categorical, continuous)["mi_loss"]
-            total = tf.add_n(list(terms.values()))
-        self.apply_update(self.d_optimizer, tape, total, self.discriminator.trainable_variables)
-        self.apply_constraints()
-        return {
-            "d_loss": total,
-            **terms,
-            "d_real": self.global_mean(losses.per_example_mean(real_out)),
-            "d_fake": self.global_mean(losses.per_example_mean(fake_out)),
-        }
+    def adversarial_logits(self, outputs: Any) -> tf.Tensor:
+        """D's logits (the first of its two outputs; the second is Q)."""
+        return outputs[0]
 
-    def generator_step(self, batch_size: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
-        """The adversarial generator loss plus λ·L_MI: G makes its codes recoverable by Q."""
-        categorical, continuous = self.sample_codes(batch_size, salt)
-        latent = self.generator_input(self.sample_latent(batch_size, salt), categorical, continuous)
-        with tf.GradientTape() as tape:
-            fake_out, q = self.discriminate_with_q(self.generator(latent, training=True), salt=salt)
-            g_adv = self.global_mean(self.adversarial.generator(fake_out))
-            mi = self.mutual_information_terms(q, categorical, continuous)
-            g_loss = g_adv + self.info_weight * mi["mi_loss"]
-        self.apply_update(self.g_optimizer, tape, g_loss, self.generator.trainable_variables)
-        return {"g_loss": g_loss, "g_adv": g_adv, **mi}
+    def fake_q(self, ctx: Update) -> tf.Tensor:
+        """Q's outputs on the fakes G made from ``ctx.g_inputs`` (with replay on, D's fake batch mixes in past
+        fakes whose codes are unknown, so Q then reads the fresh fakes in a pass of its own)."""
+        if ctx.discriminator and self.stabilizers.replay is not None:
+            inputs = self.discriminator_inputs(ctx.fresh_fake, ctx, real=False)
+            return self.discriminate(inputs, salt=ctx.stream(Streams.FAKE))[1]
+        return ctx.fake_out[1]
+
+    def extra_d_terms(self, ctx: Update) -> dict[str, tf.Tensor]:
+        """λ·L_MI on the fakes' codes: trains the Q head and the shared body."""
+        mi = self.mutual_information_terms(self.fake_q(ctx), ctx.g_inputs["categorical"],
+                                           ctx.g_inputs["continuous"])
+        return {"d_mi": self.info_weight * mi["mi_loss"]}
+
+    def extra_g_terms(self, ctx: Update) -> dict[str, tf.Tensor]:
+        """λ·L_MI: G makes its codes recoverable by Q (L_MI and its parts are logged)."""
+        mi = self.mutual_information_terms(self.fake_q(ctx), ctx.g_inputs["categorical"],
+                                           ctx.g_inputs["continuous"])
+        ctx.stats.update(mi)
+        return {"g_mi": self.info_weight * mi["mi_loss"]}
 
     # ------------------------------------------------------------------ sampling
     def generate(self, n_or_z: int | tf.Tensor, seed: int = 0, training: bool = False,

@@ -45,9 +45,10 @@ from absl import logging
 
 from tfgan_apps.callbacks import current_step
 from tfgan_apps.data.labelled import IndexedSource
+from tfgan_apps.distribute import cross_replica_sum, replica_info
 from tfgan_apps.errors import ConfigError
-from tfgan_apps.models.base import G_SALT, GAN, d_salt, replica_info
-from tfgan_apps.models.conditional import classification_loss, correct, refuse_stabilizers
+from tfgan_apps.models.base import GAN, Update
+from tfgan_apps.models.conditional import classification_loss, correct
 from tfgan_apps.nets.conditional import classifier_discriminator
 from tfgan_apps.registry import MODELS
 
@@ -99,11 +100,13 @@ class SemiSupervisedGAN(GAN):
       supervised_weight: weight of L_sup (1 in the paper).
     """
 
+    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "instance_noise", "replay")
+    STABILIZER_REASONS = {"packing": "the discriminator classifies single examples"}
+
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  num_classes: int = 0, labelled_mask: np.ndarray | None = None,
                  generator_loss: str = "feature_matching", supervised_weight: float = 1.0, **kwargs: Any) -> None:
         super().__init__(generator, discriminator, latent_dim, **kwargs)
-        refuse_stabilizers(self, ("packing",), "the discriminator classifies single examples")
         if generator_loss not in GENERATOR_LOSSES:
             raise ConfigError(f"unknown model.generator_loss {generator_loss!r}; valid choices: "
                               f"{', '.join(GENERATOR_LOSSES)}")
@@ -154,22 +157,25 @@ class SemiSupervisedGAN(GAN):
         """Class logits [B, K] of the discriminator (inference mode)."""
         return self.discriminator(x, training=False)[0]
 
-    def discriminate(self, x: tf.Tensor, salt: int, training: bool = True) -> tf.Tensor:
-        """The real/fake logit logsumexp(l), input stabilizers applied (penalties see this)."""
-        return logsumexp_logit(self.discriminator(self.d_input(x, salt), training=training)[0])
+    def adversarial_logits(self, outputs: Any) -> tf.Tensor:
+        """The real/fake logit logsumexp(l) of the class logits (penalties and the adversarial loss see it)."""
+        return logsumexp_logit(outputs[0])
 
-    def d_outputs(self, x: tf.Tensor, salt: int) -> tuple[tf.Tensor, tf.Tensor]:
-        """(class logits [B, K], features [B, F]) of D in training mode, input stabilizers applied."""
-        classes, features = self.discriminator(self.d_input(x, salt), training=True)
-        return classes, features
+    def prepare_batch(self, batch: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+        if "index" not in batch or "label" not in batch:
+            raise ConfigError("sgan needs batches with 'label' and 'index' (config.data.source='indexed:...')")
+        return batch
+
+    @property
+    def generator_sees_real(self) -> bool:
+        """Feature matching compares the fakes' D features with the real batch's."""
+        return self.generator_loss == "feature_matching" or super().generator_sees_real
 
     # ------------------------------------------------------------------ training
     def global_feature_mean(self, features: tf.Tensor) -> tf.Tensor:
         """Mean feature vector [F] over the global batch (all-reduced across replicas), without gradient."""
         _, replicas = replica_info()
-        total = tf.reduce_sum(tf.stop_gradient(tf.cast(features, tf.float32)), axis=0)
-        if replicas > 1:
-            total = tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, total)
+        total = cross_replica_sum(tf.reduce_sum(tf.stop_gradient(tf.cast(features, tf.float32)), axis=0))
         return total / tf.cast(tf.shape(features)[0] * replicas, tf.float32)
 
     def feature_matching(self, real_features: tf.Tensor, fake_features: tf.Tensor) -> tf.Tensor:
@@ -178,8 +184,8 @@ class SemiSupervisedGAN(GAN):
         The value is not a sum over examples, so it is written as a per-example
         surrogate Σ_i 2(m_fake − m_real)·f(G(z_i)) / B_global, whose gradient is
         exactly the value's, plus a stop-gradient correction that makes the
-        returned number the value (divided by the replica count, the convention
-        of ``update_trackers``).
+        returned number the value divided by the replica count (a per-replica
+        partial, like every loss term: the template sums them over replicas for the logs).
         """
         _, replicas = replica_info()
         diff = self.global_feature_mean(fake_features) - self.global_feature_mean(real_features)
@@ -187,55 +193,17 @@ class SemiSupervisedGAN(GAN):
         surrogate = self.global_mean(2.0 * tf.reduce_sum(diff * tf.cast(fake_features, tf.float32), axis=1))
         return surrogate + tf.stop_gradient(value / replicas - surrogate)
 
-    def discriminator_step(self, real: tf.Tensor, salt: int, labels: tf.Tensor | None = None,
-                           index: tf.Tensor | None = None) -> dict[str, tf.Tensor]:
-        """One D update: L_unsup on every real example and a fresh fake batch, L_sup on the labelled ones."""
-        fake = self.generator(self.sample_latent(tf.shape(real)[0], salt), training=True)
-        fake = self.replay_fakes(fake, salt)
-        mask = tf.gather(self.labelled_table, index)
-        with tf.GradientTape() as tape:
-            real_classes = self.d_outputs(real, salt + 32)[0]
-            fake_classes = self.d_outputs(fake, salt + 33)[0]
-            real_out, fake_out = logsumexp_logit(real_classes), logsumexp_logit(fake_classes)
-            supervised = mask * classification_loss(labels, real_classes) * self.labelled_scale
-            terms = {
-                "d_adv": self.global_mean(self.adversarial.discriminator(real_out, fake_out)),
-                "d_sup": self.supervised_weight * self.global_mean(supervised),
-            }
-            terms.update(self.penalty_terms(real, fake, salt))
-            total = tf.add_n(list(terms.values()))
-        self.apply_update(self.d_optimizer, tape, total, self.discriminator.trainable_variables)
-        self.apply_constraints()
-        return {
-            "d_loss": total,
-            **terms,
-            "d_real": self.global_mean(real_out[:, 0]),
-            "d_fake": self.global_mean(fake_out[:, 0]),
-            # Labels of unlabelled examples are used for this logged number only, never in a loss.
-            "real_accuracy": self.global_mean(correct(labels, real_classes)),
-        }
+    def extra_d_terms(self, ctx: Update) -> dict[str, tf.Tensor]:
+        """L_sup: the cross-entropy of the labelled examples of the real slice (mask from their indices)."""
+        labels, classes = ctx.batch["label"], ctx.real_out[0]
+        mask = tf.gather(self.labelled_table, ctx.batch["index"])
+        supervised = mask * classification_loss(labels, classes) * self.labelled_scale
+        # Labels of unlabelled examples are used for this logged number only, never in a loss.
+        ctx.stats["real_accuracy"] = self.global_mean(correct(labels, classes))
+        return {"d_sup": self.supervised_weight * self.global_mean(supervised)}
 
-    def generator_step(self, real: tf.Tensor, salt: int) -> dict[str, tf.Tensor]:
-        """One G update: feature matching against ``real`` or the non-saturating loss."""
-        z = self.sample_latent(tf.shape(real)[0], salt)
-        with tf.GradientTape() as tape:
-            fake_classes, fake_features = self.d_outputs(self.generator(z, training=True), salt)
-            if self.generator_loss == "feature_matching":
-                real_features = self.d_outputs(real, salt + 32)[1]
-                g_adv = self.feature_matching(real_features, fake_features)
-            else:
-                g_adv = self.global_mean(self.adversarial.generator(logsumexp_logit(fake_classes)))
-        self.apply_update(self.g_optimizer, tape, g_adv, self.generator.trainable_variables)
-        return {"g_loss": g_adv, "g_adv": g_adv}
-
-    def train_step(self, data: Mapping[str, tf.Tensor]) -> dict[str, tf.Tensor]:
-        """``d_steps`` D updates (one slice of x, label, index each), then one G update on the last slice."""
-        if "index" not in data or "label" not in data:
-            raise ConfigError("sgan needs batches with 'label' and 'index' (config.data.source='indexed:...')")
-        parts = [data["x"], data["label"], data["index"]]
-        chunks = list(zip(*(tf.split(p, self.d_steps) for p in parts))) if self.d_steps > 1 else [parts]
-        logs: dict[str, tf.Tensor] = {}
-        for i, (x, y, index) in enumerate(chunks):
-            logs.update(self.discriminator_step(x, salt=d_salt(i), labels=y, index=index))
-        logs.update(self.generator_step(chunks[-1][0], salt=G_SALT))
-        return self.update_trackers(logs)
+    def g_adversarial_term(self, ctx: Update) -> tf.Tensor:
+        """Feature matching against the real slice, or the configured loss on the logsumexp logits."""
+        if self.generator_loss == "feature_matching":
+            return self.feature_matching(ctx.real_out[1], ctx.fake_out[1])
+        return super().g_adversarial_term(ctx)
