@@ -42,7 +42,7 @@ def test_steady_rate_leaves_out_the_first_interval(bench: ModuleType) -> None:
 
 
 def test_schedule_is_scaled_to_the_budget(bench: ModuleType) -> None:
-    from tfgan_apps.config import validate
+    from tfgan_apps.validation import validate
 
     config = bench.budget_config(os.path.join(ROOT, "tfgan_apps", "configs", "pggan_digits.py"), 200, 5, 0, [])
     resolutions = [r for r, _ in config.model.stages]

@@ -9,8 +9,8 @@ import pytest
 
 from tests.conftest import tiny_config
 from tfgan_apps import hardware, trainer
-from tfgan_apps.config import validate
 from tfgan_apps.errors import ConfigError
+from tfgan_apps.validation import validate
 
 ZEN4 = """processor\t: 0
 vendor_id\t: AuthenticAMD

@@ -9,8 +9,8 @@ import tensorflow as tf
 
 from tests.conftest import tiny_config
 from tfgan_apps import models, schedules, trainer
-from tfgan_apps.config import validate
 from tfgan_apps.errors import ConfigError
+from tfgan_apps.validation import validate
 
 
 def closed_form(kind, step, begin, end, final):

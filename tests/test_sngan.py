@@ -7,11 +7,11 @@ import pytest
 
 from tests.conftest import load_recipe
 from tfgan_apps import trainer
-from tfgan_apps.config import validate
 from tfgan_apps.data import make_dataset
 from tfgan_apps.errors import ConfigError
 from tfgan_apps.nets import build_network
 from tfgan_apps.registry import DISCRIMINATORS, GENERATORS
+from tfgan_apps.validation import validate
 
 
 def top_singular_value(kernel):

@@ -13,10 +13,11 @@ import tensorflow as tf
 
 from tests.conftest import load_recipe, run_cli, tiny_config
 from tfgan_apps import callbacks, models, trainer
-from tfgan_apps.config import base_config, validate
+from tfgan_apps.config import base_config
 from tfgan_apps.data import make_dataset
 from tfgan_apps.errors import ConfigError, TrainingError
 from tfgan_apps.models.base import GAN, examples_independent
+from tfgan_apps.validation import validate
 
 
 def test_profile_steps_write_a_trace(tmp_path):
@@ -259,10 +260,18 @@ def test_reuse_fakes_updates_g_through_the_d_steps_fakes_against_the_updated_d()
     assert not np.allclose(reuse.generator.trainable_variables[0].numpy(), g_before[0])
 
 
-def test_reuse_fakes_is_refused_by_variants_with_their_own_step():
+def test_reuse_fakes_reaches_variants_through_the_template_or_is_refused():
     from tfgan_apps.data import load_source
+    from tfgan_apps.models.base import GAN
 
     config = load_recipe("began_digits")
     config.model.reuse_fakes = True
-    with pytest.raises(ConfigError, match="reuse_fakes is for the base GAN"):
-        models.build(config, load_source(config.data))
+    source = load_source(config.data)
+    assert models.build(config, source).reuse_fakes  # the template records G's pass for any variant
+
+    class NoReuse(GAN):
+        SUPPORTS_REUSE_FAKES = False
+
+    g, d = GAN.build_networks(load_recipe("dcgan_digits").model, load_source(load_recipe("dcgan_digits").data), False)
+    with pytest.raises(ConfigError, match="reuse_fakes is not supported"):
+        NoReuse(g, d, latent_dim=64, reuse_fakes=True)

@@ -11,10 +11,11 @@ import tensorflow as tf
 
 from tests.conftest import ROOT, tiny_config
 from tfgan_apps import penalties, stabilizers, trainer
-from tfgan_apps.config import base_config, mog_config, validate
+from tfgan_apps.config import base_config, mog_config
 from tfgan_apps.data import make_dataset
 from tfgan_apps.errors import ConfigError
 from tfgan_apps.registry import STABILIZERS
+from tfgan_apps.validation import validate
 
 BETA, STEPS, BATCH, NOISE_STEPS = 0.5, 3, 16, 10
 

@@ -133,6 +133,41 @@ def base_config() -> ml_collections.ConfigDict:
     c.export = ml_collections.ConfigDict()
     c.export.enabled = True  # export SavedModels at the end of training
     c.export.grid_size = 64  # samples in the TensorBoard grid
+
+    # Hyperparameter sweeps (tfgan-sweep, tfgan_apps/sweep.py, on Optuna). space: one entry per sampled parameter:
+    # kind (log_uniform | uniform | int | categorical), low/high (inclusive) or choices, target (comma-separated
+    # config paths the value is written to), optionally when ("param=choice": sampled only in trials where that
+    # categorical parameter took that choice) and expand (choice -> "path=value; path=value" written instead of
+    # target). Default: the ranges of Lucic et al. 2017 for image recipes; "wasserstein_gp" is
+    # the Wasserstein loss with a gradient penalty of weight penalty_weight, "spectral" spectral norm without BN.
+    c.sweep = ml_collections.ConfigDict()
+    c.sweep.space = ml_collections.ConfigDict({
+        "loss": {"kind": "categorical", "choices": ("non_saturating", "least_squares", "wasserstein_gp", "hinge"),
+                 "target": "model.loss", "expand": {"wasserstein_gp": "model.loss=wasserstein"}},
+        "penalty_weight": {"kind": "log_uniform", "low": 0.1, "high": 100.0,
+                           "target": "model.penalties.gradient_penalty", "when": "loss=wasserstein_gp"},
+        "learning_rate": {"kind": "log_uniform", "low": 1e-5, "high": 1e-2, "target": "train.g_lr,train.d_lr"},
+        "beta_1": {"kind": "uniform", "low": 0.0, "high": 1.0, "target": "train.beta_1"},
+        "d_steps": {"kind": "int", "low": 1, "high": 5, "target": "train.d_steps"},
+        "d_norm": {"kind": "categorical", "choices": ("none", "batch", "layer", "spectral"),
+                   "target": "model.discriminator.norm",
+                   "expand": {"spectral": "model.discriminator.norm=none; model.discriminator.spectral_norm=true"}},
+    })
+    c.sweep.metric = "auto"  # registry metric; auto: fid (digits: classifier features = FCD), modes on 2-D mixtures
+    c.sweep.objective = "auto"  # which of its values is optimised; auto: the primary one (modes: high_quality)
+    c.sweep.direction = "auto"  # minimize | maximize | auto (the metric's)
+    c.sweep.features = "auto"  # feature network of the metric (tfgan_apps/evaluation.py)
+    c.sweep.num_samples = 1000  # generated (and real) samples per evaluation
+    c.sweep.report_every = 500  # steps between reports to Optuna (a multiple of the logging intervals; 0 = end only)
+    c.sweep.sampler = "random"  # random (Lucic et al.; draws seeded by trial number) | tpe
+    c.sweep.seed = 0
+    c.sweep.pruner = "median"  # median (Optuna's MedianPruner) | none; non-finite losses / metrics always prune
+    c.sweep.prune_startup = 5  # median: finished trials before anything is pruned
+    c.sweep.prune_warmup = 0  # median: training steps of a trial before it can be pruned
+    c.sweep.prune_worse_than = 0.0  # prune a trial whose reported objective is worse than this (0 = off)
+    c.sweep.max_retry = 2  # re-runs of a trial whose worker died (stale heartbeat)
+    c.sweep.heartbeat = 60  # seconds between a running trial's heartbeats; stale after 2 × this
+    c.sweep.group_by = "loss"  # categorical parameter whose values get one curve each in the plot ("" = one)
     return c
 
 
@@ -160,6 +195,11 @@ def mog_config() -> ml_collections.ConfigDict:
     config.train.g_lr = 1e-3
     config.train.d_lr = 1e-3
     config.train.steps = 3000
+    # The MLP D has no normalisation layers: its sweep chooses only whether D is spectrally normalised.
+    config.sweep.space.d_norm = ml_collections.ConfigDict({
+        "kind": "categorical", "choices": ("none", "spectral"), "target": "",
+        "expand": {"none": "model.discriminator.spectral_norm=false",
+                   "spectral": "model.discriminator.spectral_norm=true"}})
     return config
 
 
@@ -225,44 +265,29 @@ def _check(ok: bool, message: str) -> None:
         raise ConfigError(message)
 
 
-def validate(config: ml_collections.ConfigDict) -> None:
-    """Raises ConfigError for values that cannot work, naming the valid choices."""
-    from tfgan_apps.data.pipeline import parse_source
-    from tfgan_apps.registry import LOSSES, MODELS, PENALTIES, SOURCES
+def check_values(config: ml_collections.ConfigDict) -> None:
+    """ConfigError for schema values that cannot work, checked without importing the rest of the package.
 
-    MODELS.get(config.model.name)
-    LOSSES.get(config.model.loss)
-    for name, weight in config.model.penalties.items():
-        PENALTIES.get(name)
-        _check(weight >= 0, f"config.model.penalties.{name} must be ≥ 0, got {weight}")
-    SOURCES.get(parse_source(config.data.source)[0])
+    ``tfgan_apps.validation.validate`` runs this and every module's own checks (names in registries,
+    data sources, stabilizers, schedules).
+    """
     for section, key in (("train", "steps"), ("train", "d_steps"), ("train", "log_every"),
                          ("train", "image_every"), ("train", "checkpoint_every"),
                          ("train", "steps_per_execution"), ("data", "batch_size"), ("data", "image_size"),
                          ("model", "latent_dim")):
         value = config[section][key]
-        _check(isinstance(value, int) and value > 0, f"config.{section}.{key} must be a positive integer, got {value}")
+        _check(isinstance(value, int) and not isinstance(value, bool) and value > 0,
+               f"config.{section}.{key} must be a positive integer, got {value}")
+    for name, weight in config.model.penalties.items():
+        _check(weight >= 0, f"config.model.penalties.{name} must be ≥ 0, got {weight}")
     _check(config.data.channels in (1, 3), f"config.data.channels must be 1 or 3, got {config.data.channels}")
     _check(config.train.strategy in STRATEGIES,
            f"unknown strategy {config.train.strategy!r}; valid choices: {', '.join(STRATEGIES)}")
     _check(config.train.mixed_precision in PRECISIONS,
            f"unknown mixed_precision {config.train.mixed_precision!r}; valid choices: {', '.join(PRECISIONS)}")
-    from tfgan_apps.models import jit_setting
-    from tfgan_apps.models.base import D_PASSES
-
-    jit_setting(config.train.jit_compile)
-    d_pass = config.model.get("d_pass", "auto")
-    _check(d_pass in D_PASSES, f"unknown model.d_pass {d_pass!r}; valid choices: {', '.join(D_PASSES)}")
     _check(config.train.on_nan in ON_NAN, f"unknown on_nan {config.train.on_nan!r}; valid choices: {', '.join(ON_NAN)}")
     optimizer = config.train.get("optimizer", "adam")
     _check(optimizer in OPTIMIZERS, f"unknown optimizer {optimizer!r}; valid choices: {', '.join(OPTIMIZERS)}")
-    from tfgan_apps import stabilizers
-
-    stabilizers.validate(config.model.get("stabilizers", {}), config.data.batch_size)
-    from tfgan_apps.schedules import check_settings
-
-    check_settings(config.train.get("lr_decay", "none"), config.train.get("lr_decay_start", 0.0),
-                   config.train.get("lr_decay_final", 0.01), config.train.get("lr_decay_steps", 0))
     _check(0 < config.train.get("nan_lr_factor", 0.5) <= 1,
            f"config.train.nan_lr_factor must be in (0, 1], got {config.train.get('nan_lr_factor')}")
     for key in ("g_lr", "d_lr"):

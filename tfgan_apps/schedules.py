@@ -33,7 +33,7 @@ DECAYS = ("none", "cosine", "linear", "step")
 
 
 def check_settings(kind: str, start: float, final: float, steps: int = 0) -> None:
-    """ConfigError unless ``train.lr_decay`` / ``_start`` / ``_final`` / ``_steps`` are valid (config.validate)."""
+    """ConfigError unless ``train.lr_decay`` / ``_start`` / ``_final`` / ``_steps`` are valid (validation.validate)."""
     if kind not in DECAYS:
         raise ConfigError(f"unknown train.lr_decay {kind!r}; valid choices: {', '.join(DECAYS)}")
     if not 0.0 <= start < 1.0:

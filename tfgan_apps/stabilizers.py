@@ -412,7 +412,7 @@ def packing_factor(model_cfg: Any) -> int:
 
 
 def validate(cfg: Mapping[str, Any], batch_size: int) -> None:
-    """Checks ``config.model.stabilizers`` values that cannot work (called by ``config.validate``)."""
+    """Checks ``config.model.stabilizers`` values that cannot work (called by ``validation.validate``)."""
     if not cfg:
         return
     if cfg.get("diffaugment"):

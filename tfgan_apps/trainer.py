@@ -8,7 +8,9 @@ resume or serve the run.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -22,13 +24,16 @@ from absl import logging
 
 from tfgan_apps import callbacks as cb
 from tfgan_apps import export, hardware, models
-from tfgan_apps.config import from_json, loop_length, to_json, validate
+from tfgan_apps.config import from_json, loop_length, to_json
+from tfgan_apps.configs import check_placeholders
 from tfgan_apps.data import Source, load_source, make_dataset
 from tfgan_apps.distribute import split_cpu, strategy_from
 from tfgan_apps.errors import TrainingError
 from tfgan_apps.schedules import scale_learning_rates
+from tfgan_apps.validation import validate
 
 CONFIG_FILE = "config.json"
+HISTORY_FILE = "config_history.jsonl"
 
 
 @dataclasses.dataclass
@@ -93,6 +98,7 @@ def write_text_atomic(path: str, text: str) -> None:
 
 def build_run(config: ml_collections.ConfigDict, workdir: str) -> Run:
     """Validates the config, builds data and model under the strategy and restores the latest checkpoint."""
+    check_placeholders(config)
     validate(config)
     prepare_runtime(config)
     strategy = strategy_from(config.train.strategy, config.train.tpu)
@@ -127,9 +133,10 @@ def eval_callbacks(config: ml_collections.ConfigDict, writer: Any, source: Sourc
     eval_cfg = config.get("eval")
     if not eval_cfg or not eval_cfg.get("every") or not eval_cfg.get("metrics"):
         return []
-    from tfgan_apps.evaluation import EvalCallback
+    from tfgan_apps.evaluation import EvalCallback, check_metrics, resolve_features
 
     names = [m.strip() for m in eval_cfg.metrics.split(",") if m.strip()]
+    check_metrics(names, resolve_features(eval_cfg.features, source))  # refused before training, not at step N
     return [EvalCallback(writer, eval_cfg.every, names, source, eval_cfg.num_samples, eval_cfg.features)]
 
 
@@ -160,9 +167,98 @@ def _hparams(config: ml_collections.ConfigDict) -> dict[str, Any]:
     return flat
 
 
+def record_config(workdir: str, config: ml_collections.ConfigDict, step: int) -> None:
+    """Writes ``config.json`` (the latest config) and appends one line to ``config_history.jsonl``.
+
+    Each line is ``{"time", "step", "config"}``: the config a start (fresh or resumed at ``step``) ran with,
+    so a rerun with other settings (fewer steps, new intervals) never loses what the run was trained with.
+    """
+    path = os.path.join(workdir, CONFIG_FILE)
+    if os.path.exists(path):
+        with open(path) as f:
+            previous = json.load(f)
+        old_steps, new_steps = previous.get("train", {}).get("steps"), config.train.steps
+        if old_steps != new_steps:
+            logging.warning("config.train.steps changes from %s to %s at step %d (history: %s)", old_steps,
+                            new_steps, step, HISTORY_FILE)
+    text = to_json(config)
+    write_text_atomic(path, text)
+    line = {"time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "step": step,
+            "config": json.loads(text)}
+    with open(os.path.join(workdir, HISTORY_FILE), "a") as f:
+        f.write(json.dumps(line, sort_keys=True) + "\n")
+
+
+def training_phases(model: keras.Model, total_steps: int) -> list[tuple[str, int]]:
+    """The model's ``training_phases(total_steps)`` ((name, end step) in order, the last ending at
+    ``total_steps``), or one phase ``("train", total_steps)`` for models without the method."""
+    phases = getattr(model, "training_phases", None)
+    if phases is None:
+        return [("train", total_steps)]
+    result = [(str(name), min(int(end), total_steps)) for name, end in phases(total_steps)]
+    ends = [end for _, end in result]
+    if not result or ends != sorted(ends) or ends[-1] != total_steps:
+        raise TrainingError(f"{type(model).__name__}.training_phases({total_steps}) must list (name, end step) "
+                            f"with increasing end steps, the last {total_steps}; got {result}")
+    return result
+
+
+class Trainer:
+    """Runs a config into a run directory from Python: ``Trainer(config, workdir).fit()``.
+
+    The same object serves ``tfgan-train``, the benchmarks and a notebook::
+
+        trainer = Trainer(load_config("dcgan_digits"), "runs/dcgan")
+        trainer.fit()                          # trains or resumes to config.train.steps, exports
+        trainer.evaluate(["fcd", "kid"], 1000) # metrics, appended to runs/dcgan/eval.json
+        trainer.export()                       # re-export the SavedModels
+
+    The run (strategy, data source, compiled model, checkpoint manager) is built on first use and restored
+    from the directory's latest checkpoint; ``fit`` returns what ``train`` returns.
+    """
+
+    def __init__(self, config: ml_collections.ConfigDict, workdir: str) -> None:
+        self.config, self.workdir = config, workdir
+        self._run: Run | None = None
+
+    @property
+    def run(self) -> Run:
+        """The built (and restored) run."""
+        if self._run is None:
+            self._run = build_run(self.config, self.workdir)
+        return self._run
+
+    @property
+    def model(self) -> keras.Model:
+        """The compiled model of the run."""
+        return self.run.model
+
+    def fit(self, profile_steps: tuple[int, int] | str | None = None) -> dict[str, Any]:
+        """Trains (or resumes) to ``config.train.steps`` and exports; see ``train``."""
+        return _train(self.run, profile_steps)
+
+    def evaluate(self, metrics: Any = ("fcd", "kid", "cs", "prdc"), num_samples: int = 1000, features: str = "auto",
+                 seed: int = 0, **kwargs: Any) -> dict[str, Any]:
+        """Scores the current model (``evaluation.evaluate_run``) and appends the record to ``eval.json``."""
+        from tfgan_apps import evaluation
+
+        run = self.run
+        step = int(run.model.step.numpy())
+        record = evaluation.evaluate_run(list(metrics), run.model, run.source, num_samples, features=features,
+                                         seed=seed, step=step, **kwargs)
+        if run.is_chief:
+            evaluation.write_results(run.workdir, step, record)
+        return record
+
+    def export(self, export_dir: str | None = None) -> dict[str, str]:
+        """Writes the model's SavedModels to ``export_dir`` (default ``WORKDIR/export``); returns their paths."""
+        run = self.run
+        return export.save(run.model, run.source, export_dir or os.path.join(run.workdir, "export"))
+
+
 def train(config: ml_collections.ConfigDict, workdir: str,
           profile_steps: tuple[int, int] | str | None = None) -> dict[str, Any]:
-    """Trains (or resumes) to ``config.train.steps`` and exports.
+    """Trains (or resumes) to ``config.train.steps`` and exports (``Trainer(config, workdir).fit()``).
 
     Returns ``step``, the final ``logs``, the ``exports`` paths, ``workdir``, the weights ``fingerprint``
     and the trained ``model`` itself (for scoring it in the same process).
@@ -170,34 +266,40 @@ def train(config: ml_collections.ConfigDict, workdir: str,
     ``profile_steps=(START, END)`` (or ``"START,END"``) writes a TensorBoard profiler
     trace of those training steps under ``workdir/plugins/profile/`` (``callbacks.Profiler``).
     """
+    return Trainer(config, workdir).fit(profile_steps)
+
+
+def _train(run: Run, profile_steps: tuple[int, int] | str | None = None) -> dict[str, Any]:
+    """``train`` on a built run: one ``model.fit`` per training phase, NaN rollbacks, export."""
     profile = cb.parse_profile_steps(profile_steps)
-    run = build_run(config, workdir)
-    model, workdir = run.model, run.workdir
-    write_text_atomic(os.path.join(workdir, CONFIG_FILE), to_json(config))
+    config, model, workdir = run.config, run.model, run.workdir
     start = int(model.step.numpy())
+    if run.is_chief:
+        record_config(workdir, config, start)
     steps = config.train.steps
-    loop = loop_length(config)
-    if start % loop:
-        raise TrainingError(
-            f"checkpoint step {start} is not a multiple of this config's loop length {loop} "
-            "(gcd of steps, log_every, image_every, checkpoint_every); pick intervals that divide it"
-        )
     logs: dict[str, Any] = {}
     rollbacks = 0
     if start >= steps:
         logging.info("run in %s is already at step %d of %d", workdir, start, steps)
-    while start < steps:
-        guard = cb.NonFiniteGuard(rollback=_rollback_fn(run) if config.train.on_nan == "rollback" else None)
-        logs = _fit(run, start, guard, profile)
-        start = int(model.step.numpy())
-        if not guard.rolled_back:
-            break
-        rollbacks += 1
-        if rollbacks > config.train.max_rollbacks:
-            raise TrainingError(
-                f"still non-finite after {config.train.max_rollbacks} rollbacks (train.max_rollbacks); "
-                f"stopped at step {start} with the last good checkpoint kept. Lower the learning rates or add a penalty"
-            )
+    for phase, end in training_phases(model, steps):
+        if start >= end:
+            continue
+        if hasattr(model, "set_phase"):
+            model.set_phase(phase)
+            logging.info("phase %r: steps %d to %d", phase, start, end)
+        while start < end:
+            guard = cb.NonFiniteGuard(rollback=_rollback_fn(run) if config.train.on_nan == "rollback" else None)
+            logs = _fit(run, start, end, guard, profile) or logs
+            start = int(model.step.numpy())
+            if not guard.rolled_back:
+                break
+            rollbacks += 1
+            if rollbacks > config.train.max_rollbacks:
+                raise TrainingError(
+                    f"still non-finite after {config.train.max_rollbacks} rollbacks (train.max_rollbacks); "
+                    f"stopped at step {start} with the last good checkpoint kept. Lower the learning rates or add a "
+                    "penalty"
+                )
     # Every worker exports (saving may run collectives); non-chief workers into their private directory.
     paths = export.save(model, run.source, os.path.join(workdir, "export")) if config.export.enabled else {}
     fingerprint = weights_fingerprint(model)
@@ -220,20 +322,32 @@ def weights_fingerprint(model: keras.Model) -> str:
     return digest.hexdigest()[:16]
 
 
-def _fit(run: Run, start: int, guard: cb.NonFiniteGuard,
+def fit_segments(start: int, end: int, loop: int) -> list[tuple[int, int, int]]:
+    """``model.fit`` calls that take the step from ``start`` to ``end`` with epoch ends on multiples of ``loop``:
+    (first step, steps per epoch, epochs). A start or end off the loop grid (a run resumed with new
+    intervals, a phase boundary) gets its own one-epoch partial call."""
+    segments = []
+    aligned = min(-(-start // loop) * loop, end)
+    if aligned > start:
+        segments.append((start, aligned - start, 1))
+    full_end = max(end // loop * loop, aligned)
+    if full_end > aligned:
+        segments.append((aligned, loop, (full_end - aligned) // loop))
+    if end > full_end:
+        segments.append((full_end, end - full_end, 1))
+    return segments
+
+
+def _fit(run: Run, start: int, end: int, guard: cb.NonFiniteGuard,
          profile: tuple[int, int] | None = None) -> dict[str, float]:
-    """One ``model.fit`` from step ``start`` to ``config.train.steps`` (or until ``guard`` rolls back).
+    """``model.fit`` from step ``start`` to ``end`` (or until ``guard`` rolls back): one call per
+    ``fit_segments`` entry, each on a dataset that starts at its first step (so a resume repeats the data).
 
     With ``train.jit_compile="auto"`` the first call times XLA off/on first (``models.probe_jit_compile``).
     """
     config, model, workdir = run.config, run.model, run.workdir
     steps, loop = config.train.steps, loop_length(config)
     batch = config.data.batch_size * config.train.d_steps
-    dataset = make_dataset(run.source, batch, seed=config.train.seed, start_step=start,
-                           degradation=degradation_from(config.data), d_steps=config.train.d_steps,
-                           replicas=run.strategy.num_replicas_in_sync)
-    if getattr(model, "jit_auto", False):
-        models.probe_jit_compile(model, dataset)
     writer = tf.summary.create_file_writer(workdir)
     if start == 0:
         from tensorboard.plugins.hparams import api as hp
@@ -242,8 +356,6 @@ def _fit(run: Run, start: int, guard: cb.NonFiniteGuard,
             hp.hparams(_hparams(config))
     reference = run.source.examples(1000) if run.source.kind == "points" else None
     callbacks = [
-        guard,
-        cb.ProgressBar(steps, start, config.train.steps_per_execution),
         cb.ScalarLogger(writer, config.train.log_every),
         cb.SampleGrid(writer, config.train.image_every, run.source.kind, config.export.grid_size, reference),
         *eval_callbacks(config, writer, run.source),
@@ -252,11 +364,22 @@ def _fit(run: Run, start: int, guard: cb.NonFiniteGuard,
     ]
     if profile and run.is_chief:
         callbacks.append(cb.Profiler(workdir, *profile, config.train.steps_per_execution))
-    # shuffle=False: the pipeline shuffles (statelessly, so resumes repeat it); Keras would only warn.
-    history = model.fit(dataset, epochs=steps // loop, initial_epoch=start // loop, steps_per_epoch=loop,
-                        callbacks=callbacks, verbose=0, shuffle=False)
+    logs: dict[str, float] = {}
+    for first, per_epoch, epochs in fit_segments(start, end, loop):
+        dataset = make_dataset(run.source, batch, seed=config.train.seed, start_step=first,
+                               degradation=degradation_from(config.data), d_steps=config.train.d_steps,
+                               replicas=run.strategy.num_replicas_in_sync)
+        if getattr(model, "jit_auto", False):
+            models.probe_jit_compile(model, dataset)
+        # shuffle=False: the pipeline shuffles (statelessly, so resumes repeat it); Keras would only warn.
+        bar = cb.ProgressBar(steps, first, config.train.steps_per_execution)
+        history = model.fit(dataset, epochs=epochs, steps_per_epoch=per_epoch, callbacks=[guard, bar, *callbacks],
+                            verbose=0, shuffle=False)
+        logs = {k: float(v[-1]) for k, v in history.history.items()} or logs
+        if guard.rolled_back:
+            break
     writer.close()
-    return {k: float(v[-1]) for k, v in history.history.items()}
+    return logs
 
 
 def _rollback_fn(run: Run) -> Any:
