@@ -350,7 +350,7 @@ class ReplayPool(tf.Module):
         probability = cfg.get("replay", 0.0)
         if not probability:
             return None
-        return cls(probability, cfg.get("replay_size", 512), _require_shape(sample_shape, "replay"))
+        return cls(probability, cfg.get("replay_size", 512), _require_shape(sample_shape, "replay", static=True))
 
     def filled(self) -> tf.Tensor:
         """Number of valid pool entries (int32)."""
@@ -432,18 +432,19 @@ def validate(cfg: Mapping[str, Any], batch_size: int) -> None:
 
 
 def _sample_shape(generator: keras.Model) -> tuple[int, ...] | None:
-    """Shape of one generated sample, or None when the generator has no single static output shape."""
+    """Shape of one generated sample (None for sizes that vary, e.g. a fully convolutional G), or None when
+    the generator has no single output."""
     try:
         shape = generator.output_shape
     except (AttributeError, ValueError):
         return None
-    if not isinstance(shape, tuple) or any(d is None for d in shape[1:]):
+    if not isinstance(shape, tuple) or (shape and isinstance(shape[0], (tuple, list))):
         return None
     return tuple(shape[1:])
 
 
-def _require_shape(sample_shape: tuple[int, ...] | None, what: str) -> tuple[int, ...]:
-    if sample_shape is None:
+def _require_shape(sample_shape: tuple[int, ...] | None, what: str, static: bool = False) -> tuple[int, ...]:
+    if sample_shape is None or (static and any(d is None for d in sample_shape)):
         raise ConfigError(f"{what} needs a generator with one static output shape")
     return sample_shape
 

@@ -1,0 +1,288 @@
+"""The training-step template (models/base.py): every variant × every stabilizer, network groups, streams, batches.
+
+The stabilizer matrix builds each model with every stabilizer its class supports switched on at once and
+trains 2 steps eagerly: each supported stabilizer's mechanism must be observably active (the EMA copy
+differs from G, the replay pool fills, DiffAugment / instance noise draw different randomness for the real
+and the fake batch of a discriminator update, packing halves D's batch); every other stabilizer must be
+refused at config time with the one message format.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from typing import Any
+
+import keras
+import ml_collections
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tests.conftest import ROOT, load_recipe
+from tfgan_apps import models
+from tfgan_apps.data import load_source, make_dataset
+from tfgan_apps.errors import ConfigError
+from tfgan_apps.models.base import (
+    D_SALT_STRIDE,
+    G_SALT,
+    GAN,
+    MAX_D_STEPS,
+    MAX_EXTRA_UPDATES,
+    SALT_BITS,
+    STEP_SALT,
+    Streams,
+    as_batch,
+    d_salt,
+    extra_salt,
+    split_batch,
+)
+from tfgan_apps.registry import MODELS
+from tfgan_apps.stabilizers import STABILIZER_NAMES
+from tfgan_apps.validation import validate
+
+# A recipe per model class, shrunk by ``tiny`` (new models must be added here: see the completeness test).
+RECIPES = {
+    "gan": "dcgan_digits",
+    "infogan": "infogan_digits",
+    "began": "began_digits",
+    "ebgan": "ebgan_digits",
+    "cgan": "cgan_digits",
+    "acgan": "acgan_digits",
+    "sgan": "sgan_digits",
+    "aae": "aae_digits",
+    "bigan": "bigan_digits",
+    "pggan": "pggan_digits",
+    "pix2pix": "denoise_photos",
+}
+ALL_ON = {"ema": True, "diffaugment": "color,translation,cutout", "packing": 2, "instance_noise": 0.1,
+          "replay": 0.5, "replay_size": 16}
+
+
+def _shrink_nets(node: Any) -> None:
+    for key in ("generator", "discriminator", "encoder"):
+        spec = node.get(key) if hasattr(node, "get") else None
+        if spec is not None and hasattr(spec, "get"):
+            with spec.ignore_type() if hasattr(spec, "ignore_type") else _null():
+                for field, small in (("width", 8), ("max_width", 8), ("depth", 2), ("blocks", 1),
+                                     ("bottleneck", 8), ("z_width", 8), ("joint_width", 8)):
+                    if field in spec:
+                        spec[field] = small
+
+
+class _null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+
+def tiny(model_name: str, **stabilizers: Any) -> ml_collections.ConfigDict:
+    """The model's recipe at 16 px, batch 8, width-8 nets, 2 steps, no XLA, with the given stabilizers."""
+    c = load_recipe(RECIPES[model_name])
+    c.data.image_size, c.data.batch_size = 16, 8
+    c.model.latent_dim = min(c.model.latent_dim, 8) if model_name != "aae" else c.model.latent_dim
+    c.train.steps, c.train.log_every, c.train.image_every, c.train.checkpoint_every = 2, 1, 1, 1
+    c.train.jit_compile = False
+    c.train.d_steps = 1
+    _shrink_nets(c.model)
+    if model_name == "pggan":
+        c.model.stages = ((4, 1), (8, 1), (16, 1))
+        c.model.fade_steps = 0
+    if model_name == "pix2pix":
+        c.model.pretrain_steps = 0
+    if model_name == "infogan":
+        c.model.q_width = 8
+    for key, value in stabilizers.items():
+        c.model.stabilizers[key] = value
+    return c
+
+
+class Recorder:
+    """Wraps a stabilizer's ``__call__`` and records the arguments of every call (eager runs only)."""
+
+    def __init__(self, wrapped: Any) -> None:
+        self.wrapped, self.calls = wrapped, []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.wrapped, name)
+
+    def __call__(self, x: tf.Tensor, *args: Any) -> tf.Tensor:
+        out = self.wrapped(x, *args)
+        self.calls.append((tuple(x.shape), tuple(out.shape), [np.asarray(a).tolist() for a in args]))
+        return out
+
+
+def test_every_registered_model_is_in_the_matrix():
+    assert set(MODELS.names()) - {"cyclegan", "ganomaly"} <= set(RECIPES), (
+        "add a recipe for the new model to RECIPES in tests/test_template.py")
+
+
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_every_stabilizer_is_active_or_refused(name):
+    cls = MODELS.get(name)
+    for stabilizer in STABILIZER_NAMES:
+        config = tiny(name, **{k: v for k, v in ALL_ON.items() if k.startswith(stabilizer)})
+        if stabilizer in cls.SUPPORTED_STABILIZERS:
+            validate(config)
+        else:
+            with pytest.raises(ConfigError, match=rf"^{name} does not support stabilizer '{stabilizer}': .+; "
+                                                  rf"valid for {name}: "):
+                validate(config)
+
+    supported = {k: v for k, v in ALL_ON.items() if k.split("_size")[0] in cls.SUPPORTED_STABILIZERS}
+    config = tiny(name, **supported)
+    validate(config)
+    source = load_source(config.data)
+    model = models.build(config, source)
+    models.compile_model(model, config.train)
+    model.run_eagerly = True
+    s = model.stabilizers
+    recorders = {}
+    for key in ("diffaugment", "instance_noise", "packing"):
+        if getattr(s, key) is not None:
+            recorders[key] = Recorder(getattr(s, key))
+            setattr(s, key, recorders[key])
+    generator_before = [w.numpy() for w in model.generator.weights]
+    dataset = make_dataset(source, config.data.batch_size, seed=0, degradation=_degradation(config))
+    model.fit(dataset, epochs=1, steps_per_epoch=2, verbose=0, shuffle=False)
+
+    if "ema" in cls.SUPPORTED_STABILIZERS:
+        ema = model.inference_generator
+        assert ema is not model.generator
+        assert any(not np.allclose(a.numpy(), b.numpy()) for a, b in zip(ema.weights, model.generator.weights))
+        assert any(not np.allclose(a, b.numpy()) for a, b in zip(generator_before, model.generator.weights))
+    if "replay" in cls.SUPPORTED_STABILIZERS:
+        assert int(s.replay.inserted.numpy()) > 0
+    for key in ("diffaugment", "instance_noise"):
+        if key in cls.SUPPORTED_STABILIZERS:
+            calls = recorders[key].calls
+            assert len(calls) >= 3, f"{name}: {key} saw {len(calls)} calls in 2 steps"
+            # The discriminator update draws for its real batch first, then for its fake batch.
+            assert calls[0][2] != calls[1][2], f"{name}: {key} drew the same randomness for real and fake"
+    if "packing" in cls.SUPPORTED_STABILIZERS:
+        calls = recorders["packing"].calls
+        assert calls and all(out[0] * 2 == shape[0] for shape, out, _ in calls if shape[0] is not None)
+
+
+def _degradation(config: ml_collections.ConfigDict) -> Any:
+    from tfgan_apps.trainer import degradation_from
+
+    return degradation_from(config.data)
+
+
+class TwoByTwo(GAN):
+    """A model with two generators and two discriminators, updated as two groups (the template's groups)."""
+
+    G_NETWORKS = ("generator", "generator2")
+    D_NETWORKS = ("discriminator", "discriminator2")
+    SUPPORTED_STABILIZERS = ()
+
+    def __init__(self, generator2: keras.Model, discriminator2: keras.Model, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.generator2, self.discriminator2 = generator2, discriminator2
+
+    def run_generator(self, inputs: Any, training: bool = True) -> tuple[tf.Tensor, tf.Tensor]:
+        return self.generator(inputs["z"], training=training), self.generator2(inputs["z"], training=training)
+
+    def real_samples(self, ctx: Any) -> tuple[tf.Tensor, tf.Tensor]:
+        return ctx.batch["x"], ctx.batch["x"]
+
+    def discriminate(self, x: Any, salt: int, training: bool = True) -> tf.Tensor:
+        first, second = x
+        return self.discriminator(first, training=training) + self.discriminator2(second, training=training)
+
+    def penalty_view(self, ctx: Any) -> Any:
+        return ctx.real[0], ctx.fake[0], lambda x: self.discriminator(x, training=True)
+
+
+def _mlp(inputs: int, outputs: int) -> keras.Model:
+    return keras.Sequential([keras.Input((inputs,)), keras.layers.Dense(16, activation="relu"),
+                             keras.layers.Dense(outputs)])
+
+
+def test_two_generators_and_two_discriminators_train_as_groups():
+    model = TwoByTwo(generator=_mlp(4, 2), discriminator=_mlp(2, 1), generator2=_mlp(4, 2),
+                     discriminator2=_mlp(2, 1), latent_dim=4, penalties={"r1": 1.0})
+    model.compile(d_optimizer=keras.optimizers.Adam(1e-2), g_optimizer=keras.optimizers.Adam(1e-2))
+    nets = (model.generator, model.generator2, model.discriminator, model.discriminator2)
+    before = [[w.numpy() for w in net.weights] for net in nets]
+    x = np.random.default_rng(0).normal(size=(64, 2)).astype("float32")
+    history = model.fit(tf.data.Dataset.from_tensor_slices(x).batch(16), epochs=1, verbose=0)
+    for net, old in zip(nets, before):
+        assert all(not np.allclose(a, b.numpy()) for a, b in zip(old, net.weights)), net.name
+    assert set(model.checkpoint_items()) >= {"generator", "generator2", "discriminator", "discriminator2"}
+    assert np.isfinite(history.history["r1"]).all()
+
+
+def test_salts_of_updates_and_streams_are_disjoint():
+    blocks = [range(d_salt(i), d_salt(i) + D_SALT_STRIDE) for i in range(MAX_D_STEPS)]
+    blocks += [range(extra_salt(i), extra_salt(i) + D_SALT_STRIDE) for i in range(MAX_EXTRA_UPDATES)]
+    blocks += [range(STEP_SALT, STEP_SALT + D_SALT_STRIDE), range(G_SALT, G_SALT + D_SALT_STRIDE)]
+    salts = [s for block in blocks for s in block]
+    assert len(set(salts)) == len(salts) and max(salts) < 2**SALT_BITS and min(salts) >= 0
+    offsets = [Streams.PENALTY + i for i in range(Streams.MAX_PENALTIES)]
+    offsets += [Streams.LABELS, Streams.PRIOR, Streams.DEGRADE, Streams.REAL, Streams.FAKE]
+    assert len(set(offsets)) == len(offsets) and Streams.LATENT not in offsets and max(offsets) < D_SALT_STRIDE
+
+
+def test_batches_of_tensors_tuples_and_dicts_become_one_dict_split_by_key():
+    x, y = tf.zeros([4, 2]), tf.constant([1, 2, 3, 4])
+    assert set(as_batch(x)) == {"x"} and set(as_batch((x,))) == {"x"}
+    assert set(as_batch((x, y))) == {"x", "label"} and as_batch((x, y))["label"].dtype == tf.int32
+    assert as_batch({"x": x, "index": y})["index"] is y
+    with pytest.raises(ConfigError, match="'x' key"):
+        as_batch({"image": x})
+    parts = split_batch({"x": x, "label": y}, 2)
+    assert [p["label"].numpy().tolist() for p in parts] == [[1, 2], [3, 4]]
+
+
+def _top_level_imports(path: str, module: str) -> set[str]:
+    """tfgan_apps modules imported at module level (function-level imports are deliberate late imports)."""
+    tree = ast.parse(open(path, encoding="utf-8").read())
+    found = set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module.startswith("tfgan_apps"):
+                found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("tfgan_apps"))
+    return found
+
+
+def test_no_import_cycles_between_modules():
+    package = os.path.join(ROOT, "tfgan_apps")
+    graph = {}
+    for folder, _, files in os.walk(package):
+        for file in files:
+            if file.endswith(".py"):
+                path = os.path.join(folder, file)
+                rel = os.path.relpath(path, ROOT)[:-3].replace(os.sep, ".")
+                graph[rel.removesuffix(".__init__")] = _top_level_imports(path, rel)
+    # A module importing "a.b" also imports the package "a" (its __init__).
+    state: dict[str, int] = {}
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for dep in graph.get(node, ()):
+            if dep not in graph:
+                continue
+            if state.get(dep) == 1:
+                cycle = trail[trail.index(dep):] + [dep] if dep in trail else [node, dep]
+                raise AssertionError("import cycle: " + " -> ".join(cycle))
+            if not state.get(dep):
+                visit(dep, trail + [dep])
+        state[node] = 2
+
+    for module in sorted(graph):
+        if not state.get(module):
+            visit(module, [module])
+
+
+def test_config_is_a_leaf_that_imports_no_tensorflow():
+    code = "import sys, tfgan_apps.config; assert 'tensorflow' not in sys.modules, 'config imported tensorflow'"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
