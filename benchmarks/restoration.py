@@ -29,7 +29,7 @@ centre-cropped to ``data.eval_crop`` px and degraded with the fixed seed
   window so it ends when the phase's time is up (a warm restart for the GAN phase).
 
 Metrics: uint8 images, RGB and BT.601 Y (MATLAB convention), border crop = scale
-for SR (``tfgan_apps.restoration_callbacks.quality``); mean over held-out images.
+for SR (``tfgan_apps.restoration.callbacks.quality``); mean over held-out images.
 Classical methods get the degraded input clipped to [0, 1].
 
 Outputs: the table on stdout and, with the date, machine, minutes and command, in
@@ -71,7 +71,7 @@ from tfgan_apps import trainer  # noqa: E402
 from tfgan_apps.data import make_dataset  # noqa: E402
 from tfgan_apps.data.degradations import build_degradation  # noqa: E402
 from tfgan_apps.data.paired import held_out_pairs  # noqa: E402
-from tfgan_apps.restoration_callbacks import bicubic, evaluate_pairs, quality  # noqa: E402
+from tfgan_apps.restoration.callbacks import bicubic, evaluate_pairs, quality  # noqa: E402
 from tfgan_apps.visualize import to_uint8  # noqa: E402
 
 TASKS = {"denoise": "denoise_photos", "derain": "derain_photos", "sr": "srgan_x4_photos"}

@@ -457,8 +457,8 @@ class ImageToImage(GAN):
         return out
 
     def training_callbacks(self, writer: tf.summary.SummaryWriter, source: Any, config: Any) -> list[Any]:
-        """Input/output/target pictures and held-out PSNR/SSIM (``restoration_callbacks.RestorationMonitor``)."""
-        from tfgan_apps.restoration_callbacks import RestorationMonitor
+        """Input/output/target pictures and held-out PSNR/SSIM (``restoration.callbacks.RestorationMonitor``)."""
+        from tfgan_apps.restoration.callbacks import RestorationMonitor
 
         return [RestorationMonitor.from_config(writer, self, source, config)]
 
