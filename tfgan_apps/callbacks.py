@@ -199,9 +199,13 @@ class SampleGrid(PeriodicCallback):
     """Draws samples from a fixed latent batch every N steps and at the final step; writes the picture
     (image grid, 2-D scatter over real points, or signal lines) to TensorBoard as ``Samples``."""
 
-    def __init__(self, writer: tf.summary.SummaryWriter, every: int, kind: str, count: int = 64,
-                 reference: np.ndarray | None = None, seed: int = 1234, final_step: int | None = None) -> None:
+    def __init__(self, writer: tf.summary.SummaryWriter | None = None, every: int = 500, kind: str = "image",
+                 count: int = 64, reference: np.ndarray | None = None, seed: int = 1234,
+                 final_step: int | None = None, logdir: str | None = None) -> None:
         super().__init__(every, final_step)
+        if (writer is None) == (logdir is None):
+            raise ValueError("SampleGrid needs a summary writer or a logdir (one of them)")
+        writer = writer if writer is not None else tf.summary.create_file_writer(logdir)
         self.writer, self.kind, self.count = writer, kind, count
         self.reference, self.seed = reference, seed
 

@@ -82,6 +82,35 @@ class GeneratorExport(tf.Module):
         return {"serving_default": self.serve.get_concrete_function(), "sample": self.sample.get_concrete_function()}
 
 
+class EncoderExport(tf.Module):
+    """An encoder (BiGAN's E, the adversarial autoencoder's E) with ``serving_default`` / ``encode``:
+    x → ``{"z": float32 [N, latent_dim]}``.
+
+    ``z`` is the generator export's input name, so ``generator(z=encoder(images=x)["z"])`` round-trips.
+    Images are taken as uint8 NHWC (``images``, as the generator export returns them), other kinds as
+    float32 (``signals`` / ``samples``).
+    """
+
+    def __init__(self, encoder: keras.Model, input_shape: tuple[int, ...], kind: str) -> None:
+        super().__init__(name="encoder_export")
+        self.encoder = encoder
+        self.kind = kind
+        if kind == "image":
+            spec = tf.TensorSpec([None, *input_shape], tf.uint8, "images")
+        else:
+            spec = tf.TensorSpec([None, *input_shape], tf.float32, "signals" if kind == "signal" else "samples")
+        self.encode = signature_function(self._encode, spec)
+
+    def _encode(self, x: tf.Tensor) -> dict[str, tf.Tensor]:
+        x = uint8_to_images(x) if self.kind == "image" else x
+        return {"z": tf.cast(self.encoder(x, training=False), tf.float32)}
+
+    def signatures(self) -> dict[str, Any]:
+        """The concrete functions to save as signatures."""
+        fn = self.encode.get_concrete_function()
+        return {"serving_default": fn, "encode": fn}
+
+
 def recover_export(export_dir: str) -> None:
     """Puts back the previous export if a save was killed between its two renames, and removes the
     half-written temporary directories of killed saves."""
@@ -115,6 +144,15 @@ def save_module(module: tf.Module, signatures: dict[str, Any], export_dir: str) 
     shutil.rmtree(old, ignore_errors=True)
     logging.info("exported SavedModel to %s", export_dir)
     return export_dir
+
+
+def save_generator(model: keras.Model, export_dir: str, kind: str = "image") -> str:
+    """Exports a model's generator (its EMA copy when on) as the SavedModel ``tfgan-train`` writes
+    (``serving_default(z)``, ``sample(count, seed)``); ``kind``: ``image`` (uint8 out), ``points``, ``signal``."""
+    generator = getattr(model, "inference_generator", model)
+    latent_dim = getattr(model, "latent_dim", None) or int(generator.input_shape[-1])
+    module = GeneratorExport(generator, latent_dim, kind)
+    return save_module(module, module.signatures(), export_dir)
 
 
 def save(model: keras.Model, source: Any, export_root: str) -> dict[str, str]:

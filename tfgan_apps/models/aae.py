@@ -45,7 +45,7 @@ from tfgan_apps import losses
 from tfgan_apps.data.toy import ring_centers
 from tfgan_apps.distribute import replica_draw
 from tfgan_apps.errors import ConfigError
-from tfgan_apps.export import GeneratorExport, signature_function, uint8_to_images
+from tfgan_apps.export import EncoderExport, GeneratorExport
 from tfgan_apps.models.base import GAN, ExtraUpdate, Streams, Update
 from tfgan_apps.nets import build_network
 from tfgan_apps.registry import DISCRIMINATORS, ENCODERS, GENERATORS, MODELS
@@ -93,34 +93,6 @@ class PriorDecoderExport(GeneratorExport):
     def _sample(self, count: tf.Tensor, seed: tf.Tensor) -> dict[str, tf.Tensor]:
         seed_pair = tf.stack([seed, tf.constant(0, tf.int64)])
         return self._serve(sample_prior(self.prior, count, self.latent_dim, seed_pair, self.radius, self.std))
-
-
-class EncoderExport(tf.Module):
-    """An encoder's export: ``serving_default`` / ``encode``: x → ``{"z": float32 [N, latent_dim]}``.
-
-    ``z`` is the generator export's input name, so ``decoder(z=encoder(images=x)["z"])`` round-trips.
-    Images are taken as uint8 NHWC (``images``, as the generator export returns them), other kinds as
-    float32 (``signals`` / ``samples``). (Same interface as BiGAN's; to be consolidated in ``export.py``.)
-    """
-
-    def __init__(self, encoder: keras.Model, input_shape: tuple[int, ...], kind: str) -> None:
-        super().__init__(name="encoder_export")
-        self.encoder = encoder
-        self.kind = kind
-        if kind == "image":
-            spec = tf.TensorSpec([None, *input_shape], tf.uint8, "images")
-        else:
-            spec = tf.TensorSpec([None, *input_shape], tf.float32, "signals" if kind == "signal" else "samples")
-        self.encode = signature_function(self._encode, spec)
-
-    def _encode(self, x: tf.Tensor) -> dict[str, tf.Tensor]:
-        x = uint8_to_images(x) if self.kind == "image" else x
-        return {"z": tf.cast(self.encoder(x, training=False), tf.float32)}
-
-    def signatures(self) -> dict[str, Any]:
-        """The concrete functions to save as signatures."""
-        fn = self.encode.get_concrete_function()
-        return {"serving_default": fn, "encode": fn}
 
 
 @MODELS.register("aae")

@@ -38,36 +38,10 @@ import tensorflow as tf
 
 from tfgan_apps import losses
 from tfgan_apps.errors import ConfigError
-from tfgan_apps.export import signature_function, uint8_to_images
+from tfgan_apps.export import EncoderExport
 from tfgan_apps.models.base import GAN, Streams, Update
 from tfgan_apps.nets import build_network
 from tfgan_apps.registry import DISCRIMINATORS, ENCODERS, GENERATORS, MODELS
-
-
-class EncoderExport(tf.Module):
-    """An encoder with its serving signatures ``serving_default`` / ``encode``: x → {"z": float32 [N, latent_dim]}.
-
-    Images are taken as uint8 NHWC (``images``), other kinds as float32 (``signals`` / ``samples``).
-    """
-
-    def __init__(self, encoder: keras.Model, input_shape: tuple[int, ...], kind: str) -> None:
-        super().__init__(name="encoder_export")
-        self.encoder = encoder
-        self.kind = kind
-        if kind == "image":
-            spec = tf.TensorSpec([None, *input_shape], tf.uint8, "images")
-        else:
-            spec = tf.TensorSpec([None, *input_shape], tf.float32, "signals" if kind == "signal" else "samples")
-        self.encode = signature_function(self._encode, spec)
-
-    def _encode(self, x: tf.Tensor) -> dict[str, tf.Tensor]:
-        x = uint8_to_images(x) if self.kind == "image" else x
-        return {"z": tf.cast(self.encoder(x, training=False), tf.float32)}
-
-    def signatures(self) -> dict[str, Any]:
-        """The concrete functions to save as signatures."""
-        fn = self.encode.get_concrete_function()
-        return {"serving_default": fn, "encode": fn}
 
 
 @keras.saving.register_keras_serializable(package="tfgan_apps")
