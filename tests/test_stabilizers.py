@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.conftest import ROOT, tiny_config
+from tests.conftest import tiny_config
 from tfgan_apps import penalties, stabilizers, trainer
 from tfgan_apps.config import base_config, mog_config
 from tfgan_apps.data import make_dataset
@@ -62,19 +62,6 @@ def test_every_stabilizer_is_registered_listed_in_the_config_and_off_by_default(
     for field, value in SWITCHES:  # each one switches on from its own field alone
         on = stabilizers.Stabilizers({**cfg, field: value}, generator)
         assert [n for n in STABILIZERS.names() if getattr(on, n) is not None] == [field]
-
-
-def test_stabilizers_switch_on_from_command_line_flags():
-    from absl import flags
-    from ml_collections import config_flags
-
-    argv = ["tfgan-train", f"--config={ROOT}/tfgan_apps/configs/dcgan_digits.py",
-            *(f"--config.model.stabilizers.{field}={value}" for field, value in SWITCHES)]
-    flag_values = flags.FlagValues()
-    config_flags.DEFINE_config_file("config", None, "", flag_values=flag_values, lock_config=True, sys_argv=argv)
-    flag_values(argv)
-    parsed = flag_values.config.model.stabilizers
-    assert [parsed[field] for field, _ in SWITCHES] == [value for _, value in SWITCHES]
 
 
 def test_ema_equals_the_closed_form_average_of_the_recorded_weights(trained):
