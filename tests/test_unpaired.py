@@ -80,7 +80,8 @@ def test_unpaired_spec_of_two_sources_and_errors():
     assert source.shape == (16, 16, 1) and source.size is None
     assert source.info["domains"] == ("digits", "lfw") and source.info["domain_sizes"][0] == 1797
     batch = next(iter(make_dataset(source, 4)))
-    assert set(batch) == {"a", "b"} and batch["a"].shape == batch["b"].shape == (4, 16, 16, 1)
+    assert set(batch) == {"a", "b", "x"} and batch["a"].shape == batch["b"].shape == (4, 16, 16, 1)
+    np.testing.assert_array_equal(batch["x"], batch["a"])
     for bad in ("unpaired:digits", "unpaired:digits|", "unpaired:digits|unpaired:lfw|digits"):
         with pytest.raises(ConfigError, match="unpaired"):
             load_source(tiny_config(data__source=bad).data)

@@ -12,7 +12,8 @@ Sources (``config.data.source``)
       ``trainA`` | ``trainB`` (SPLIT ``train``, the default) or ``testA`` | ``testB`` (SPLIT ``test``).
       The data must be prepared already (``tfds`` source rules; nothing is downloaded by default).
 
-Batches are ``{"a": [B, S, S, C], "b": [B, S, S, C]}`` in [-1, 1] (no ``"x"``). Nothing pairs them: each
+Batches are ``{"a": [B, S, S, C], "b": [B, S, S, C], "x": the "a" tensor}`` in [-1, 1] (``"x"`` is an alias
+of ``"a"``, because the training template's batch contract names the samples ``x``). Nothing pairs them: each
 domain has its own random stream. A finite domain is read in a fresh stateless permutation per epoch,
 seeded by (data seed, epoch, domain), so A's and B's orders are unrelated even when both are the same
 images; a generative domain (``photos`` crops) is drawn with its own split of the batch seed. Every
@@ -109,11 +110,14 @@ class UnpairedSource(Source):
         return images if degradation is None else degradation(images, seeds[1])
 
     def load(self, positions: tf.Tensor, indices: tf.Tensor, seed: tf.Tensor) -> dict[str, tf.Tensor]:
-        """``{"a", "b"}``; ``indices`` is unused, ``seed[0]`` (the data seed) keys the per-epoch permutations."""
+        """``{"a", "b", "x"}`` ("x" aliases "a"); ``indices`` is unused, ``seed[0]`` (the data seed) keys the
+        per-epoch permutations."""
         del indices
         seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 2)
-        return {key: self._draw(key, positions, seeds[i], tf.cast(seed, tf.int64)[0])
-                for i, key in enumerate(DOMAINS)}
+        batch = {key: self._draw(key, positions, seeds[i], tf.cast(seed, tf.int64)[0])
+                 for i, key in enumerate(DOMAINS)}
+        batch["x"] = batch["a"]
+        return batch
 
     def domain_examples(self, key: str, limit: int | None = None) -> np.ndarray:
         """Up to ``limit`` images of domain ``key`` ("a" or "b"), degraded as in training (fixed seed)."""

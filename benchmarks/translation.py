@@ -1,0 +1,342 @@
+"""Translation benchmark: unpaired de-raining / night → day (CycleGAN), colorization and inpainting (pix2pix).
+
+    python benchmarks/translation.py [--minutes=25] [--tasks=derain,night,colorize,inpaint] [--paired_minutes=0]
+        [--set FIELD=VALUE ...] [--workdir=/tmp/tfgan_translation]
+        [--results=benchmarks/results/translation.md] [--pictures=docs]
+
+Held-out images: each recipe's ``data.eval_photos`` (``chelsea``, ``coffee``; in no training domain),
+192 px centre crops degraded with the fixed seed ``data.eval_seed``; metrics on [0, 1] floats
+(``metrics/image_quality``, ``metrics/translation``), mean over the held-out photos.
+
+* ``derain`` / ``night`` — recipe ``cyclegan_derain_photos`` / ``cyclegan_night_photos``: A = clean crops
+  of some photos, B = other photos degraded; nothing pairs them. Rows: the degraded input; classical
+  baselines (median filter, size tuned on a B-domain training photo, for rain; ``auto_gamma`` and
+  histogram ``equalize`` for night); ours = F(B) of the CycleGAN; with ``--paired_minutes`` > 0 the
+  *paired* model of the same task (the pix2pix recipe ``derain_photos`` with the same degradation,
+  trained on both domains' photos with their clean truth) as an upper bound. Extra columns:
+  cycle-reconstruction PSNR (G(F(b)) vs b on the held-out inputs, F(G(a)) vs a on their clean truths) and
+  KID × 10³ (``metrics/translation.raw_kid``: 16×16 pixel features, no Inception weights offline) between
+  F(B) of 100 B-domain training crops and 100 A-domain crops, next to the KID of the untranslated B crops.
+* ``colorize`` — recipe ``colorize_photos``: rows grayscale input and ours; colourfulness (Hasler &
+  Süsstrunk 2003) of each next to the truth's.
+* ``inpaint`` — recipe ``inpaint_photos``: holes re-drawn with their mask for the held-out crops
+  (``mask`` with ``with_mask=True``, the recipe's settings otherwise); G's output is pasted into the holes;
+  PSNR/SSIM inside the holes (``hole_psnr`` / ``hole_ssim``) for biharmonic inpainting, mean fill and ours.
+
+Every model trains for ``--minutes`` of wall-clock time after its first (tracing) step
+(``restoration.train_for``: its learning-rate decay window is fitted to the budget), tasks one after
+another. Outputs: the table on stdout and in ``--results`` with date, machine, load and command; a picture
+per task in ``--pictures`` (``translation_<task>.png``) with column titles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import shlex
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TFGAN_PROGRESS", "0")
+
+import overrides as overrides_lib  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from provenance import load_average, load_note, machine, utc_now  # noqa: E402
+from restoration import load_config, train_for  # noqa: E402
+
+from tfgan_apps.data.degradations import build_degradation, split_mask  # noqa: E402
+from tfgan_apps.data.paired import held_out_pairs  # noqa: E402
+from tfgan_apps.data.unpaired import held_out_translation  # noqa: E402
+from tfgan_apps.metrics import translation as tr  # noqa: E402
+
+TASKS = {"derain": "cyclegan_derain_photos", "night": "cyclegan_night_photos", "colorize": "colorize_photos",
+         "inpaint": "inpaint_photos"}
+PICTURE_CROP = 128
+KID_CROPS = 100
+
+
+@dataclasses.dataclass
+class Row:
+    """One method's metrics on the held-out photos, its outputs (for the picture) and a note."""
+
+    task: str
+    method: str
+    metrics: dict[str, float]
+    outputs: list[np.ndarray]  # [0, 1] HWC per held-out photo
+    note: str = ""
+    kind: str = "baseline"  # "input", "baseline", "ours", "paired"
+
+
+def scored(task: str, method: str, outputs: list[np.ndarray], truths: list[np.ndarray], note: str = "",
+           kind: str = "baseline", masks: list[np.ndarray] | None = None, **extra: float) -> Row:
+    """A row of mean PSNR/SSIM (inside the holes when ``masks``) over the held-out photos; printed."""
+    if masks is None:
+        values = [tr.psnr_ssim(o, t) for o, t in zip(outputs, truths)]
+    else:
+        values = [(tr.hole_psnr(o, t, m), tr.hole_ssim(o, t, m)) for o, t, m in zip(outputs, truths, masks)]
+    metrics = {"psnr": float(np.mean([v[0] for v in values])), "ssim": float(np.mean([v[1] for v in values])),
+               **extra}
+    row = Row(task, method, metrics, outputs, note, kind)
+    shown = "  ".join(f"{k}={v:.4g}" for k, v in metrics.items())
+    print(f"{task:8s} {method:42s} {shown}  {note}", flush=True)
+    return row
+
+
+def apply(fn: Callable[[np.ndarray], np.ndarray], inputs: list[np.ndarray]) -> list[np.ndarray]:
+    """A [0, 1] NHWC → NHWC function on every held-out input."""
+    return [np.asarray(fn(x[None]))[0] for x in inputs]
+
+
+def model_fn(translate: Callable[[Any], Any]) -> Callable[[np.ndarray], np.ndarray]:
+    """A [-1, 1] model function as a [0, 1] one."""
+    return lambda x: tr.to_unit(np.asarray(translate(np.asarray(x, np.float32) * 2.0 - 1.0)))
+
+
+# ----------------------------------------------------------------------------- tasks
+
+
+def unpaired_task(task: str, args: argparse.Namespace) -> tuple[list[Row], list[np.ndarray]]:
+    """De-raining or night → day: input, classical baselines, CycleGAN F(B) (+ cycle PSNR, KID), paired model."""
+    config = load_config(TASKS[task])
+    overrides_lib.apply_items(config, args.set)
+    pairs = held_out_translation(config.data)
+    inputs, truths = [tr.to_unit(p[1]) for p in pairs], [tr.to_unit(p[2]) for p in pairs]
+    rows = [scored(task, "degraded input", inputs, truths, kind="input")]
+    if task == "derain":
+        tuning_cfg = config.data.copy_and_resolve_references()
+        tuning_cfg.eval_photos = (config.data.source.split("|")[1].split(":")[1].split(",")[0],)
+        tuning = [(tr.to_unit(p[1]), tr.to_unit(p[2])) for p in held_out_pairs(
+            tuning_cfg, build_degradation(config.data.degradation_b.to_dict()))]
+        sizes = (3, 5, 7)
+        best = sizes[int(np.argmax([np.mean([tr.psnr_ssim(tr.median_filter(x[None], s)[0], y)[0] for x, y in tuning])
+                                    for s in sizes]))]
+        rows.append(scored(task, f"median filter (size {best})", apply(lambda x: tr.median_filter(x, best), inputs),
+                           truths, note=f"size tuned on {tuning_cfg.eval_photos[0]} (B-domain training photo)"))
+    else:
+        rows.append(scored(task, "auto gamma + grey world", apply(tr.auto_gamma, inputs), truths))
+        rows.append(scored(task, "histogram equalization", apply(tr.equalize, inputs), truths))
+    run, note, _ = train_for(config, os.path.join(args.workdir, task), args.minutes * 60)
+    model, source = run.model, run.source
+    ba, ab = model_fn(lambda x: model.translate(x, "ba")), model_fn(lambda x: model.translate(x, "ab"))
+    outputs = apply(ba, inputs)
+    cycle_b = np.mean([tr.psnr_ssim(ab(o[None])[0], x)[0] for o, x in zip(outputs, inputs)])
+    cycle_a = np.mean([tr.psnr_ssim(ba(ab(t[None]))[0], t)[0] for t in truths])
+    crops_a = tr.to_unit(source.domain_examples("a", KID_CROPS))
+    crops_b = tr.to_unit(source.domain_examples("b", KID_CROPS))
+    kid_after = 1e3 * tr.raw_kid(crops_a, ba(crops_b), subset_size=50)
+    kid_before = 1e3 * tr.raw_kid(crops_a, crops_b, subset_size=50)
+    rows.append(scored(task, "ours: CycleGAN F(B) (unpaired)", outputs, truths, note=note, kind="ours",
+                       cycle_psnr_b=float(cycle_b), cycle_psnr_a=float(cycle_a), kid_x1e3=kid_after,
+                       kid_untranslated_x1e3=kid_before))
+    if args.paired_minutes > 0:
+        rows.append(paired_row(task, config, inputs, truths, args))
+    return rows, truths
+
+
+def paired_row(task: str, unpaired_config: Any, inputs: list[np.ndarray], truths: list[np.ndarray],
+               args: argparse.Namespace) -> Row:
+    """The paired upper bound: the pix2pix ``derain_photos`` recipe with this task's degradation, trained on
+    both domains' photos with their clean truth for ``--paired_minutes``."""
+    import ml_collections
+
+    config = load_config("derain_photos")
+    photos = [name for spec in unpaired_config.data.source.partition(":")[2].split("|")
+              for name in spec.partition(":")[2].split(",")]
+    config.data.photos = tuple(photos)
+    config.data.degradation = ml_collections.ConfigDict(unpaired_config.data.degradation_b.to_dict())
+    config.model.pretrain_steps = 10**9  # the PSNR-oriented L1 model throughout
+    config.train.eval_every = 0
+    run, note, _ = train_for(config, os.path.join(args.workdir, f"{task}_paired"), args.paired_minutes * 60)
+    outputs = apply(model_fn(run.model.restore), inputs)
+    return scored(task, "paired pix2pix L1 (upper bound)", outputs, truths, note=note, kind="paired")
+
+
+def colorize_task(args: argparse.Namespace) -> tuple[list[Row], list[np.ndarray]]:
+    """Colorization: the grayscale input and ours, with colourfulness next to the truth's."""
+    config = load_config(TASKS["colorize"])
+    overrides_lib.apply_items(config, args.set)
+    pairs = held_out_pairs(config.data, build_degradation(config.data.degradation.to_dict()))
+    inputs, truths = [tr.to_unit(p[1]) for p in pairs], [tr.to_unit(p[2]) for p in pairs]
+    truth_c = float(np.mean([tr.colourfulness(t) for t in truths]))
+    rows = [scored("colorize", "grayscale input", inputs, truths, kind="input",
+                   colourfulness=float(np.mean([tr.colourfulness(x) for x in inputs])), truth_colourfulness=truth_c)]
+    run, note, _ = train_for(config, os.path.join(args.workdir, "colorize"), args.minutes * 60)
+    outputs = apply(model_fn(run.model.restore), inputs)
+    rows.append(scored("colorize", "ours: pix2pix colorize_photos", outputs, truths, note=note, kind="ours",
+                       colourfulness=float(np.mean([tr.colourfulness(o) for o in outputs])),
+                       truth_colourfulness=truth_c))
+    return rows, truths
+
+
+def inpaint_task(args: argparse.Namespace) -> tuple[list[Row], list[np.ndarray]]:
+    """Inpainting: biharmonic, mean fill and ours, scored inside the holes; returns the rows and the truths."""
+    config = load_config(TASKS["inpaint"])
+    overrides_lib.apply_items(config, args.set)
+    with_mask = {**config.data.degradation.to_dict(), "with_mask": True}
+    pairs = held_out_pairs(config.data, build_degradation(with_mask))
+    holed, masks = [], []
+    for _, degraded, _ in pairs:
+        image, mask = split_mask(degraded)
+        holed.append(image)
+        masks.append(np.asarray(mask)[..., 0])
+    inputs, truths = [tr.to_unit(h) for h in holed], [tr.to_unit(p[2]) for p in pairs]
+    rows = [scored("inpaint", "holed input (mid-grey fill)", inputs, truths, kind="input", masks=masks),
+            scored("inpaint", "biharmonic (skimage)", [tr.inpaint_biharmonic(x, m)[0] for x, m in zip(inputs, masks)],
+                   truths, masks=masks),
+            scored("inpaint", "mean fill", [tr.mean_fill(x, m)[0] for x, m in zip(inputs, masks)], truths,
+                   masks=masks)]
+    run, note, _ = train_for(config, os.path.join(args.workdir, "inpaint"), args.minutes * 60)
+    raw = apply(model_fn(run.model.restore), inputs)
+    outputs = [m[..., None] * o + (1 - m[..., None]) * x for o, x, m in zip(raw, inputs, masks)]
+    rows.append(scored("inpaint", "ours: pix2pix inpaint_photos (no mask channel)", outputs, truths, note=note,
+                       kind="ours", masks=masks))
+    return rows, truths
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def picture(rows: list[Row], truths: list[np.ndarray], path: str, pad: int = 4) -> list[str]:
+    """Writes a grid (a row per held-out photo: input, best baseline, ours, paired, truth) with column titles."""
+    from PIL import Image, ImageDraw
+
+    best = max((r for r in rows if r.kind == "baseline"), key=lambda r: r.metrics["psnr"], default=None)
+    columns = ([r for r in rows if r.kind == "input"] + ([best] if best else [])
+               + [r for r in rows if r.kind in ("ours", "paired")])
+    titles = [c.method for c in columns] + ["truth"]
+    tiles_per_row = []
+    for i, truth in enumerate(truths):
+        h, w = truth.shape[:2]
+        top, left = max((h - PICTURE_CROP) // 2, 0), max((w - PICTURE_CROP) // 2, 0)
+        cut = (slice(top, top + PICTURE_CROP), slice(left, left + PICTURE_CROP))
+        tiles_per_row.append([np.clip(np.round(t[cut] * 255), 0, 255).astype(np.uint8)
+                              for t in [c.outputs[i] for c in columns] + [truth]])
+    side = tiles_per_row[0][0].shape[0]
+    title_h, col_w = 28, max(side, 150)
+    width = len(titles) * (col_w + pad) + pad
+    canvas = Image.new("RGB", (width, title_h + len(tiles_per_row) * (side + pad) + pad), "white")
+    draw = ImageDraw.Draw(canvas)
+    for j, title in enumerate(titles):
+        x0 = pad + j * (col_w + pad)
+        words, lines = title.split(), [""]
+        for word in words:  # wrap to the column width (~6 px per character of the default font)
+            if len(lines[-1]) + len(word) + 1 > col_w // 6:
+                lines.append(word)
+            else:
+                lines[-1] = f"{lines[-1]} {word}".strip()
+        draw.multiline_text((x0, 1), "\n".join(lines[:2]), fill="black", spacing=1)
+        for i, tiles in enumerate(tiles_per_row):
+            canvas.paste(Image.fromarray(tiles[j]), (x0 + (col_w - side) // 2, title_h + pad + i * (side + pad)))
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    canvas.save(path)
+    return titles
+
+
+def targets(task: str, rows: list[Row]) -> str:
+    """The issue's target of a task and whether our model meets it."""
+    by_kind = {r.kind: r for r in rows}
+    ours, given = by_kind["ours"].metrics, by_kind["input"].metrics
+    if task in ("derain", "night"):
+        need = given["psnr"] + 3.0
+        what = "PSNR ≥ degraded input + 3 dB"
+        if task == "derain":
+            median = next(r for r in rows if r.method.startswith("median")).metrics["psnr"]
+            need, what = max(need, median + 1e-9), what + " and > median filter"
+        ok = ours["psnr"] >= need
+        return f"{task}: {what}: need {need:.2f}, ours {ours['psnr']:.2f} → {'**met**' if ok else '**not met**'}"
+    if task == "colorize":
+        ratio = ours["colourfulness"] / max(ours["truth_colourfulness"], 1e-9)
+        ok = ours["psnr"] >= given["psnr"] + 1.0 and abs(ratio - 1) <= 0.25
+        return (f"colorize: PSNR ≥ grayscale + 1 dB ({given['psnr'] + 1:.2f}) and colourfulness within 25 % of the "
+                f"truth's: ours {ours['psnr']:.2f} dB, colourfulness ratio {ratio:.2f} → "
+                f"{'**met**' if ok else '**not met**'}")
+    biharmonic = next(r for r in rows if r.method.startswith("biharmonic")).metrics["psnr"]
+    ok = ours["psnr"] >= biharmonic
+    return (f"inpaint: hole PSNR ≥ biharmonic ({biharmonic:.2f}): ours {ours['psnr']:.2f} → "
+            f"{'**met**' if ok else '**not met**'}")
+
+
+def markdown(results: list[tuple[str, list[Row], list[str]]], args: argparse.Namespace, started: str,
+             command: str, load: str) -> str:
+    """The results file: provenance, one table per task, targets, pictures."""
+    lines = ["# Translation benchmark: held-out bundled photos", "",
+             f"- date (UTC): {started}",
+             f"- machine: {machine()}; {load}; indicative, machine shared with other sessions",
+             f"- command: `{command}`",
+             f"- training per model: {args.minutes:g} min wall-clock after the first step (paired upper bound: "
+             f"{args.paired_minutes:g} min{'' if args.paired_minutes else ', not run'})"
+             + "".join(f"; `{field}={value}`" for field, value in args.set),
+             "- held-out: 192 px centre crops of `chelsea` and `coffee` (in no training domain), degraded with "
+             "seed 2024; metrics on [0, 1] floats, means over the two photos", ""]
+    for task, rows, _ in results:
+        extra = sorted({k for r in rows for k in r.metrics} - {"psnr", "ssim"})
+        hole = " (holes)" if task == "inpaint" else ""
+        lines += [f"## {task}", "", f"| method | PSNR{hole} | SSIM{hole} | " + " | ".join(extra) + " | notes |",
+                  "|---|---|---|" + "---|" * len(extra) + "---|"]
+        for r in rows:
+            values = " | ".join(f"{r.metrics[k]:.3g}" if k in r.metrics else "" for k in extra)
+            lines.append(f"| {r.method} | {r.metrics['psnr']:.2f} | {r.metrics['ssim']:.4f} | {values} | {r.note} |")
+        lines.append("")
+    lines += ["Targets (issue 18):", ""] + [f"- {targets(task, rows)}" for task, rows, _ in results]
+    lines += ["", "Pictures (128 px centre crop of each held-out photo per row):", ""]
+    for task, _, titles in results:
+        rel = os.path.relpath(os.path.join(args.pictures, f"translation_{task}.png"),
+                              os.path.dirname(os.path.abspath(args.results)))
+        lines.append(f"- {task}: `{' | '.join(titles)}` — ![{task}]({rel})")
+    return "\n".join(lines) + "\n"
+
+
+def run_task(task: str, args: argparse.Namespace) -> tuple[list[Row], list[str]]:
+    """One task's rows and picture."""
+    if task in ("derain", "night"):
+        rows, truths = unpaired_task(task, args)
+    elif task == "colorize":
+        rows, truths = colorize_task(args)
+    else:
+        rows, truths = inpaint_task(args)
+    titles = picture(rows, truths, os.path.join(args.pictures, f"translation_{task}.png"))
+    print(targets(task, rows), flush=True)
+    return rows, titles
+
+
+def main() -> None:
+    """Parses the flags, runs the tasks one after another, writes the results and pictures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=25.0, help="training wall-clock minutes per model")
+    parser.add_argument("--paired_minutes", type=float, default=0.0,
+                        help="minutes of the paired pix2pix upper bound of derain / night (0 = skip)")
+    parser.add_argument("--set", action="append", default=[], type=overrides_lib.parse_item, metavar="FIELD=VALUE",
+                        help="a config override for every task (repeatable)")
+    parser.add_argument("--tasks", default="derain,night,colorize,inpaint", help="subset of " + ",".join(TASKS))
+    parser.add_argument("--workdir", default="/tmp/tfgan_translation", help="scratch run directories")
+    parser.add_argument("--results", default=os.path.join(ROOT, "benchmarks", "results", "translation.md"),
+                        help="markdown results file ('' = do not write)")
+    parser.add_argument("--pictures", default=os.path.join(ROOT, "docs"), help="folder of the picture PNGs")
+    args = parser.parse_args()
+    tasks = [t for t in args.tasks.split(",") if t]
+    unknown = sorted(set(tasks) - set(TASKS))
+    if unknown:
+        parser.error(f"unknown task(s) {', '.join(unknown)}; valid: {', '.join(TASKS)}")
+    tf.get_logger().setLevel("ERROR")
+    started, load_start, t0 = utc_now(), load_average(), time.monotonic()
+    command = "python benchmarks/translation.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    print(f"{args.minutes:g} min of training per model; {machine()}")
+    results = [(task, *run_task(task, args)) for task in tasks]
+    if args.results:
+        os.makedirs(os.path.dirname(os.path.abspath(args.results)), exist_ok=True)
+        with open(args.results, "w") as f:
+            f.write(markdown(results, args, started, command, load_note(load_start, load_average())))
+        print(f"wrote {args.results} after {(time.monotonic() - t0) / 60:.1f} min")
+
+
+if __name__ == "__main__":
+    main()
