@@ -137,3 +137,20 @@ def test_raw_kid_separates_distributions():
     rng = np.random.default_rng(3)
     a, b = rng.uniform(0, 1, (60, 16, 16, 3)), rng.uniform(0, 1, (60, 16, 16, 3))
     assert abs(tr.raw_kid(a, b, subset_size=50)) < tr.raw_kid(a, b * 0.3, subset_size=50)
+
+
+def test_mask_channel_reaches_the_batch_input_of_the_paired_pipeline():
+    from tfgan_apps.data import make_dataset
+    from tfgan_apps.data.source import ArraySource
+
+    images = np.random.default_rng(4).integers(0, 255, (4, 16, 16, 3), np.uint8)
+    source = ArraySource("a", "image", images)
+    batch = next(iter(make_dataset(source, 4, degradation=deg.mask(hole_fraction=0.2))))
+    assert batch["input"].shape == (4, 16, 16, 4) and batch["x"].shape == (4, 16, 16, 3)
+    holed, hole = deg.split_mask(batch["input"].numpy())
+    assert 0.15 < hole.mean() < 0.25
+    known = hole[..., 0] == 0
+    np.testing.assert_array_equal(holed[known], batch["x"].numpy()[known])
+    # A masked L1 between the target and a guess that is wrong only on the known pixels is zero.
+    guess = np.where(hole == 1, batch["x"].numpy(), 0.7)
+    np.testing.assert_allclose(tr.masked_l1(guess, batch["x"], hole).numpy(), 0.0, atol=1e-7)
