@@ -219,7 +219,8 @@ def run_signals(args: argparse.Namespace, cache: dict[str, Any]) -> None:
             for name, scorer in scorers.items():
                 scores = score_in_batches(scorer.score, x)
                 key = f"signals/{name}/{kind}/{seed}"
-                cache[key] = {"auroc": auroc(scores, y), "when": utc_now()}
+                cache[key] = {"auroc": auroc(scores, y), "when": utc_now(),
+                              "settings": f"signal_steps={args.signal_steps}, search_steps={args.search_steps}"}
                 save_cache(cache)
                 print(f"{key}: AUROC {cache[key]['auroc']:.3f}", flush=True)
 
@@ -409,8 +410,10 @@ def write_report(cache: dict[str, Any], args: argparse.Namespace) -> None:
     if signals:
         kinds = sorted({k.split("/")[2] for k in signals})
         lines += ["", "## 1-D signals: anomalies injected into held-out synthetic signals (AUROC)", "",
-                  "A 1-D BiGAN (`configs/bigan1d_signals.py`'s networks) trained on normal sines/chirps; 512 held-out "
-                  "signals, half of them given one anomaly (`tfgan_apps/anomaly/signals.py`). Mean ± se over seeds.",
+                  "A 1-D BiGAN (`bigan1d_signals` recipe's networks) trained on normal sines/chirps; 512 held-out "
+                  "signals, half of them given one anomaly (`tfgan_apps/anomaly/signals.py`). Mean ± se over seeds. "
+                  "Settings: " + "; ".join(sorted({v.get("settings", "signal_steps=2000, search_steps=200")
+                                                   for v in signals.values()})) + ".",
                   "", "| score | " + " | ".join(kinds) + " |", "|---|" + "---|" * len(kinds)]
         for name, label in (("egbad", "EGBAD (BiGAN encoder)"), ("anogan", "AnoGAN latent search on the BiGAN's G")):
             cells = []
