@@ -22,6 +22,7 @@ setup(
         "scikit-image>=0.21",
         "tensorflow-datasets>=4.9",
         "tqdm>=4.60",
+        "pillow>=9",  # tfgan-generate's PNG / GIF files
     ],
     extras_require={
         "test": ["pytest>=7", "pytest-xdist>=3", "ruff>=0.4"],
@@ -30,11 +31,12 @@ setup(
     },
     entry_points={
         "console_scripts": [
-            "tfgan-train=tfgan_apps.train:run",
-            "tfgan-export=tfgan_apps.export_cli:run",
-            "tfgan-eval=tfgan_apps.evaluate:run",
-            "tfgan-restore=tfgan_apps.restore:run",
-            "tfgan-launch-local=tfgan_apps.launch:run",
+            "tfgan-train=tfgan_apps.cli.train:run",
+            "tfgan-export=tfgan_apps.cli.export:run",
+            "tfgan-eval=tfgan_apps.cli.eval:run",
+            "tfgan-generate=tfgan_apps.cli.generate:run",
+            "tfgan-restore=tfgan_apps.cli.restore:run",
+            "tfgan-launch-local=tfgan_apps.cli.launch:run",
         ],
     },
 )

@@ -42,8 +42,8 @@ def command(workdir: str, steps: int, workers: int, log_dir: str) -> list[str]:
     flags = [*TINY, f"--config.train.steps={steps}", f"--config.train.checkpoint_every={every}",
              f"--config.train.log_every={every}", f"--config.train.image_every={steps}", f"--workdir={workdir}"]
     if workers > 1:
-        return [sys.executable, "-m", "tfgan_apps.launch", f"--workers={workers}", f"--log_dir={log_dir}", *flags]
-    return [sys.executable, "-m", "tfgan_apps.train", *flags]
+        return [sys.executable, "-m", "tfgan_apps.cli.launch", f"--workers={workers}", f"--log_dir={log_dir}", *flags]
+    return [sys.executable, "-m", "tfgan_apps.cli.train", *flags]
 
 
 def run_to_end(cmd: list[str]) -> float:

@@ -9,7 +9,7 @@ exported with its initial weights (memory and speed do not depend on the weights
 zero-initialised convs given small random values so that it is not the identity.
 The input is the bundled ``coffee`` photo resized (bicubic) to each run's W×H and
 degraded by the config's degradation, written as a PNG. Each run is a fresh
-``python -m tfgan_apps.restore`` process; its peak resident memory is read from
+``python -m tfgan_apps.cli.restore`` process; its peak resident memory is read from
 ``os.wait4`` (the child's own ``ru_maxrss``), so runs do not mask each other.
 ``whole`` is one tile of the full image (the untiled baseline). Every tiled output is
 compared with the whole-image output of the same size, away from the image border
@@ -39,7 +39,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tensorflow as tf  # noqa: E402
 from provenance import load_average, load_note, machine, utc_now  # noqa: E402
 
-from tfgan_apps.restore import maxrss_mib  # noqa: E402
+from tfgan_apps.cli.restore import maxrss_mib  # noqa: E402
 
 BORDER = 16  # input px from the image border left out of the tiled-vs-whole comparison
 
@@ -91,7 +91,7 @@ def make_input(config: object, width: int, height: int, path: str) -> None:
 
 def restore(model: str, source: str, target: str, tile: int, overlap: int, batch: int) -> tuple[float, float]:
     """Runs ``tfgan-restore`` in a fresh process; returns (wall seconds, peak RSS MiB) of that process."""
-    command = [sys.executable, "-m", "tfgan_apps.restore", f"--model={model}", f"--input={source}",
+    command = [sys.executable, "-m", "tfgan_apps.cli.restore", f"--model={model}", f"--input={source}",
                f"--output={target}", f"--tile={tile}", f"--overlap={overlap}", f"--batch={batch}"]
     log = target + ".log"
     env = dict(os.environ, TFGAN_PROGRESS="0")
@@ -135,7 +135,7 @@ def main() -> None:
     start, load_start = utc_now(), load_average()
 
     if args.model:
-        from tfgan_apps.restore import load_restorer
+        from tfgan_apps.cli.restore import load_restorer
 
         load_restorer(args.model)  # a clear error for a path that is not a restorer export
         model, config, what = args.model, None, args.model
@@ -169,7 +169,7 @@ def main() -> None:
         "- command: `python benchmarks/" + " ".join(shlex.quote(a) for a in [os.path.basename(__file__),
                                                                            *sys.argv[1:]]) + "`",
         f"- restorer: {what}; overlap {args.overlap} px, {args.batch} tiles per call; input: `coffee` resized to "
-        "W×H and degraded like the recipe's inputs; each run a fresh `python -m tfgan_apps.restore` process "
+        "W×H and degraded like the recipe's inputs; each run a fresh `python -m tfgan_apps.cli.restore` process "
         "(peak RSS from `os.wait4`)",
         f"- max |Δ|: largest grey-level difference from the whole-image output, {BORDER} px from the border left out",
         "",

@@ -181,13 +181,14 @@ def load_config(path: str) -> ml_collections.ConfigDict:
 
 def list_variants(config_dir: str = CONFIG_DIR) -> dict[str, str]:
     """Recipe name → path for every config whose model is a GAN variant (not a restoration model,
-    not another benchmark's ``*_bench`` fixture)."""
+    not another benchmark's ``*_bench`` fixture, not a recipe for the user's own folder of images)."""
     variants = {}
     for path in sorted(glob.glob(os.path.join(config_dir, "*.py"))):
         name = os.path.basename(path)[:-3]
         if name.startswith("_") or name.endswith(FIXTURE_SUFFIX):
             continue
-        if load_config(path).model.name not in RESTORATION_MODELS:
+        config = load_config(path)
+        if config.model.name not in RESTORATION_MODELS and config.data.source != "folder:PATH":  # (user data)
             variants[name] = path
     return variants
 

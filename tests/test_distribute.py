@@ -61,7 +61,7 @@ def test_mirrored_matches_default(tmp_path, case):
 def test_tpu_strategy_without_a_tpu_is_a_clear_error(tmp_path):
     # The TPU path itself cannot run here (no TPU); asking for it must fail with a message, not a traceback.
     # (An unreachable --config.train.tpu address is not tried: TensorFlow keeps retrying the connection.)
-    result = run_cli("-m", "tfgan_apps.train", "--config=dcgan_digits", f"--workdir={tmp_path}",
+    result = run_cli("-m", "tfgan_apps.cli.train", "--config=dcgan_digits", f"--workdir={tmp_path}",
                      "--strategy=tpu", timeout=120)
     assert result.returncode != 0, result.stderr[-2000:]
     assert "strategy=tpu: no TPU found on this machine" in result.stderr, result.stderr[-2000:]

@@ -116,6 +116,8 @@ def test_every_recipe_trains_two_steps(tmp_path, path):
         config.data.batch_size = 8
         config.train.jit_compile = False
         config.train.d_steps = 1  # n_critic is tested on its own; unrolled D steps only cost tracing time here
+        if config.data.source == "folder:PATH":  # folder_rgb: the user's own photos; the bundled ones here
+            config.data.source = "photos"
         if config.data.image_size > 16 and config.data.source != "signals_1d":
             config.data.image_size = 16
         for net in (config.model.generator, config.model.discriminator):

@@ -30,7 +30,7 @@ FLAGS = [
 
 
 def launch_cmd(workdir: str, log_dir: str, steps: int = STEPS) -> list[str]:
-    return [sys.executable, "-m", "tfgan_apps.launch", "--workers=2", f"--log_dir={log_dir}", *FLAGS,
+    return [sys.executable, "-m", "tfgan_apps.cli.launch", "--workers=2", f"--log_dir={log_dir}", *FLAGS,
             f"--config.train.steps={steps}", f"--workdir={workdir}"]
 
 
@@ -56,7 +56,7 @@ def fingerprints(text: str) -> list[str]:
 def single(tmp_path_factory) -> str:
     """An uninterrupted single-process run of STEPS steps (checkpoints every 10)."""
     workdir = str(tmp_path_factory.mktemp("single"))
-    result = run_cli("-m", "tfgan_apps.train", *FLAGS, f"--workdir={workdir}")
+    result = run_cli("-m", "tfgan_apps.cli.train", *FLAGS, f"--workdir={workdir}")
     assert result.returncode == 0, result.stderr[-3000:]
     return os.path.join(workdir, "checkpoints")
 

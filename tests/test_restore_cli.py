@@ -11,8 +11,8 @@ import tensorflow as tf
 
 from tests.conftest import run_cli
 from tfgan_apps.export import save_module
-from tfgan_apps.models.image_to_image import RestorerExport
 from tfgan_apps.nets.srresnet import srresnet
+from tfgan_apps.restoration.export import RestorerExport
 
 SCALE = 2
 
@@ -39,7 +39,7 @@ def test_tiled_restoration_equals_whole_image_away_from_borders(sr_export, tmp_p
     for name, (h, w) in sizes.items():
         os.makedirs(os.path.dirname(tmp_path / "in" / name), exist_ok=True)
         tf.io.write_file(str(tmp_path / "in" / name), tf.io.encode_png(_photo(h, w, len(name))))
-    result = run_cli("-m", "tfgan_apps.restore", f"--model={sr_export}", f"--input={tmp_path / 'in'}",
+    result = run_cli("-m", "tfgan_apps.cli.restore", f"--model={sr_export}", f"--input={tmp_path / 'in'}",
                      f"--output={tmp_path / 'out'}", "--tile=56", "--overlap=24", "--batch=3")
     assert result.returncode == 0, result.stderr[-3000:]
     serve = tf.saved_model.load(sr_export).signatures["serving_default"]
@@ -61,18 +61,18 @@ def test_tiled_restoration_equals_whole_image_away_from_borders(sr_export, tmp_p
     ],
 )
 def test_bad_paths_exit_2_with_one_line(args, message):
-    result = run_cli("-m", "tfgan_apps.restore", *args)
+    result = run_cli("-m", "tfgan_apps.cli.restore", *args)
     assert result.returncode == 2
     errors = [line for line in result.stderr.splitlines() if line.startswith("tfgan-restore: error:")]
     assert len(errors) == 1 and message in errors[0], result.stderr[-2000:]
 
 
 def test_self_ensemble_flag_averages_the_8_transforms(sr_export, tmp_path):
-    from tfgan_apps.self_ensemble import N_TRANSFORMS, dihedral, undo
+    from tfgan_apps.restoration.inference import N_TRANSFORMS, dihedral, undo
 
     photo = _photo(40, 46, 3)  # smaller than the tile: one tile
     tf.io.write_file(str(tmp_path / "in.png"), tf.io.encode_png(photo))
-    result = run_cli("-m", "tfgan_apps.restore", f"--model={sr_export}", f"--input={tmp_path / 'in.png'}",
+    result = run_cli("-m", "tfgan_apps.cli.restore", f"--model={sr_export}", f"--input={tmp_path / 'in.png'}",
                      f"--output={tmp_path / 'out.png'}", "--self_ensemble")
     assert result.returncode == 0, result.stderr[-3000:]
     got = tf.io.decode_png(tf.io.read_file(str(tmp_path / "out.png"))).numpy().astype(float)

@@ -12,7 +12,7 @@ import tensorflow as tf
 from tests.conftest import ROOT, TINY_FLAGS, run_cli
 
 FLAGS = [
-    "-m", "tfgan_apps.train", "--config=dcgan_digits", *TINY_FLAGS,
+    "-m", "tfgan_apps.cli.train", "--config=dcgan_digits", *TINY_FLAGS,
     "--config.train.steps=160", "--config.train.checkpoint_every=20", "--config.train.log_every=20",
     "--config.train.image_every=80", "--config.train.deterministic=True",
 ]

@@ -8,6 +8,7 @@ that ``config_flags.DEFINE_config_file`` loads.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 RECIPE_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -20,3 +21,16 @@ def recipe_names() -> list[str]:
 def recipe_path(name: str) -> str:
     """The file of the shipped recipe ``name`` (it need not exist; see ``recipe_names``)."""
     return os.path.join(RECIPE_DIR, f"{name}.py")
+
+
+#: ``data.source`` of recipes for the user's own images (``folder_rgb``) until a folder is set.
+FOLDER_PLACEHOLDER = "folder:PATH"
+
+
+def check_placeholders(config: Any) -> None:
+    """ConfigError when a recipe's placeholder is still in ``config`` (no folder given to ``folder_rgb``)."""
+    if config.data.source == FOLDER_PLACEHOLDER:
+        from tfgan_apps.errors import ConfigError
+
+        raise ConfigError("this recipe trains on your own images: pass --config.data.source=folder:/path/to/photos "
+                          "(config.data.source in Python)")

@@ -4,7 +4,7 @@
     tfgan-restore --model=RUN/export/restorer --input=in_dir/ --output=out_dir/ [--self_ensemble]
 
 Each image is cut into overlapping ``tile``×``tile`` tiles that are restored in
-batches of ``--batch`` and blended with a smooth window (``tiling.tiled_apply``),
+batches of ``--batch`` and blended with a smooth window (``restoration.inference.tiled_apply``),
 so memory is bounded by the tile batch plus a few copies of the image, and
 there are no seams (the peak resident memory is logged at the end;
 ``benchmarks/restore_memory.py`` measures it against tile and image size).
@@ -96,8 +96,8 @@ def restore_file(fn: Any, scale: int, channels: int, source: str, target: str, t
 
     from tfgan_apps.data.folder import decode_file
     from tfgan_apps.data.paired import match_channels
-    from tfgan_apps.self_ensemble import self_ensemble as ensemble_mean
-    from tfgan_apps.tiling import tiled_apply
+    from tfgan_apps.restoration.inference import self_ensemble as ensemble_mean
+    from tfgan_apps.restoration.inference import tiled_apply
 
     try:
         image = match_channels(decode_file(source), channels)

@@ -1,10 +1,10 @@
 """``tfgan-launch-local``: run N multi-worker training processes on this machine (127.0.0.1).
 
-    tfgan-launch-local --workers=2 --config=configs/dcgan_digits.py [any tfgan-train flag]
+    tfgan-launch-local --workers=2 --config=dcgan_digits [any tfgan-train flag]
 
 Each worker gets a free loopback port and its own ``TF_CONFIG``
 (``{"cluster": {"worker": [...]}, "task": {"type": "worker", "index": i}}``) and
-runs ``python -m tfgan_apps.train --strategy=multi_worker ...``. Worker 0 is the
+runs ``python -m tfgan_apps.cli.train --strategy=multi_worker ...``. Worker 0 is the
 chief: it alone writes events, checkpoints and exports into ``--workdir``; the
 others save into private temporary directories that are deleted afterwards.
 Worker 0's output goes to this terminal, the others' to ``--log_dir``, which
@@ -91,7 +91,7 @@ def launch(workers: int, train_args: list[str], log_dir: str | None = None,
                 out = open(os.path.join(log_dir, f"worker-{index}.log"), "w")  # noqa: SIM115 (closed below)
                 logs.append(out)
             procs.append(subprocess.Popen(
-                [sys.executable, "-m", "tfgan_apps.train", "--strategy=multi_worker", *train_args],
+                [sys.executable, "-m", "tfgan_apps.cli.train", "--strategy=multi_worker", *train_args],
                 env=worker_env, stdout=out, stderr=subprocess.STDOUT if out else None,
             ))
             with open(os.path.join(log_dir, f"worker-{index}.pid"), "w") as f:

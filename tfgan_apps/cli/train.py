@@ -1,8 +1,10 @@
-"""``tfgan-train``: train a GAN from a config file.
+"""``tfgan-train``: train a recipe into a run directory (resuming from its latest checkpoint).
 
-    tfgan-train --config=configs/dcgan_digits.py [--config.train.steps=200] [--workdir=DIR]
+    tfgan-train --config=dcgan_digits [--config.train.steps=200] [--workdir=DIR]
                 [--strategy=mirrored] [--seed=1] [--mixed_precision=mixed_bfloat16]
                 [--profile_steps=10,15]
+
+--config is a shipped recipe's name (tfgan_apps/configs/) or a path to your own config file.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ import os
 from absl import flags, logging
 from ml_collections import config_flags
 
-from tfgan_apps import cli, trainer
+from tfgan_apps import cli
+from tfgan_apps.configs import check_placeholders
 from tfgan_apps.errors import ConfigError, TrainingError
 
 _CONFIG = config_flags.DEFINE_config_file(
-    "config", None, "Path to a config file in configs/ (any field can be overridden: --config.train.steps=200).",
+    "config", None, "A shipped recipe's name (dcgan_digits, folder_rgb, ...) or a path to a config file; "
+    "any field can be overridden: --config.train.steps=200.",
     lock_config=True,
 )
 _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory (default: tensorboard_logs/<config name>).")
@@ -31,8 +35,8 @@ _PROFILE = flags.DEFINE_string(
     "under <workdir>/plugins/profile (view with tensorboard-plugin-profile), e.g. --profile_steps=10,15.",
 )
 _PRECISION = flags.DEFINE_enum(
-    "mixed_precision", None, ["float32", "mixed_float16", "mixed_bfloat16"],
-    "Keras dtype policy (overrides config.train.mixed_precision).",
+    "mixed_precision", None, ["float32", "mixed_float16", "mixed_bfloat16", "auto"],
+    "Keras dtype policy (overrides config.train.mixed_precision; auto: mixed_bfloat16 on a CPU with native bf16).",
 )
 
 
@@ -48,7 +52,10 @@ def main(argv: list[str]) -> None:
         raise TrainingError(f"unexpected arguments: {' '.join(argv[1:])}")
     config = _CONFIG.value
     if config is None:
-        raise ConfigError("--config is required, e.g. --config=configs/dcgan_digits.py")
+        raise ConfigError("--config is required, e.g. --config=dcgan_digits")
+    check_placeholders(config)
+    from tfgan_apps.trainer import Trainer  # TensorFlow is imported here, so --help and flag errors stay quick
+
     with config.unlocked():
         if _STRATEGY.value:
             config.train.strategy = _STRATEGY.value
@@ -57,7 +64,7 @@ def main(argv: list[str]) -> None:
         if _PRECISION.value:
             config.train.mixed_precision = _PRECISION.value
     workdir = _WORKDIR.value or default_workdir(config_flags.get_config_filename(flags.FLAGS["config"]), config.name)
-    result = trainer.train(config, workdir, profile_steps=_PROFILE.value)
+    result = Trainer(config, workdir).fit(profile_steps=_PROFILE.value)
     logging.info("finished at step %d in %s; exports: %s", result["step"], result["workdir"], result["exports"])
 
 
