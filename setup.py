@@ -23,6 +23,8 @@ setup(
         "tensorflow-datasets>=4.9",
         "tqdm>=4.60",
         "pillow>=9",  # tfgan-generate's PNG / GIF files
+        "optuna>=4.9",  # tfgan-sweep: studies in an RDB storage, heartbeats, retries of killed workers' trials
+        "matplotlib>=3.5",  # tfgan-sweep's best-score-vs-trials plot
     ],
     extras_require={
         "test": ["pytest>=7", "pytest-xdist>=3", "ruff>=0.4"],
@@ -37,6 +39,7 @@ setup(
             "tfgan-generate=tfgan_apps.cli.generate:run",
             "tfgan-restore=tfgan_apps.cli.restore:run",
             "tfgan-launch-local=tfgan_apps.cli.launch:run",
+            "tfgan-sweep=tfgan_apps.cli.sweep:run",
         ],
     },
 )

@@ -131,7 +131,7 @@ def test_pruned_trial_stops_at_its_first_report(tmp_path):
     assert not any(name.startswith("ckpt-4.") for name in checkpoints)
     with open(tmp_path / "results.csv") as f:
         (row,) = list(csv.DictReader(f))
-    assert row["state"] == "PRUNED" and float(row["fid_objective"]) == pytest.approx(trial.intermediate_values[2])
+    assert row["state"] == "PRUNED" and float(row["fd_objective"]) == pytest.approx(trial.intermediate_values[2])
 
 
 def test_diverging_trial_is_pruned_not_failed(tmp_path, monkeypatch):

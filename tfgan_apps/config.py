@@ -153,8 +153,10 @@ def base_config() -> ml_collections.ConfigDict:
                    "target": "model.discriminator.norm",
                    "expand": {"spectral": "model.discriminator.norm=none; model.discriminator.spectral_norm=true"}},
     })
-    c.sweep.metric = "auto"  # registry metric; auto: fid (digits: classifier features = FCD), modes on 2-D mixtures
-    c.sweep.objective = "auto"  # which of its values is optimised; auto: the primary one (modes: high_quality)
+    # metric: a tfgan-eval metric name; auto: fcd on digits (classifier features), fid (Inception), fd (raw), modes
+    # on the 2-D mixtures. objective: which of its values is optimised; auto: the primary one (modes: high_quality)
+    c.sweep.metric = "auto"
+    c.sweep.objective = "auto"
     c.sweep.direction = "auto"  # minimize | maximize | auto (the metric's)
     c.sweep.features = "auto"  # feature network of the metric (tfgan_apps/evaluation.py)
     c.sweep.num_samples = 1000  # generated (and real) samples per evaluation

@@ -274,28 +274,35 @@ class Settings:
 
 def settings_from(config: ml_collections.ConfigDict) -> Settings:
     """Resolves ``auto`` fields (metric, objective, direction) and checks every ``config.sweep`` field."""
-    from tfgan_apps.data.pipeline import parse_source
+    from tfgan_apps import evaluation
+    from tfgan_apps.data import load_source
     from tfgan_apps.registry import METRICS
 
     sweep = config.get("sweep")
     if sweep is None:
         raise ConfigError("this config has no sweep section; start the recipe from config.base_config()")
     params = tuple(check_space(config))
-    points = parse_source(config.data.source)[0].startswith("mog")
-    metric = sweep.metric if sweep.metric != "auto" else ("modes" if points else "fid")
-    record = METRICS.get(metric)
+    source = load_source(config.data)
+    space = evaluation.resolve_features(sweep.features, source)
+    metric = sweep.metric
+    if metric == "auto":  # fcd on the digits classifier, fid on Inception, fd on raw samples; modes on mixtures
+        metric = "modes" if "centers" in source.info else evaluation.DEFAULT_METRICS[space][0]
+    ((name, registry_name),) = evaluation.check_metrics([metric], space)
+    record = METRICS.get(registry_name)
+    renames = evaluation.KEY_NAMES.get(name, {})
+    keys = [renames.get(key, key) for key in record.keys]
     objective = sweep.objective
     if objective == "auto":
-        objective = "high_quality" if metric == "modes" else record.primary
-    if objective not in record.keys:
+        objective = "high_quality" if registry_name == "modes" else keys[0]
+    if objective not in keys:
         raise ConfigError(f"config.sweep.objective {objective!r} is not a value of metric {metric!r}; "
-                          f"valid choices: {', '.join(record.keys)}")
+                          f"valid choices: {', '.join(keys)}")
     if sweep.direction not in DIRECTIONS:
         raise ConfigError(f"unknown config.sweep.direction {sweep.direction!r}; valid choices: {', '.join(DIRECTIONS)}")
     direction = sweep.direction
     if direction == "auto":
         default = "maximize" if record.higher_is_better else "minimize"
-        direction = default if objective == record.primary else _KEY_DIRECTIONS.get(objective, default)
+        direction = default if objective == keys[0] else _KEY_DIRECTIONS.get(objective, default)
     for key, choices in (("sampler", SAMPLERS), ("pruner", PRUNERS)):
         if sweep[key] not in choices:
             raise ConfigError(f"unknown config.sweep.{key} {sweep[key]!r}; valid choices: {', '.join(choices)}")
@@ -314,7 +321,7 @@ def settings_from(config: ml_collections.ConfigDict) -> Settings:
     if group_by and group_by not in {p.name for p in params if p.kind == "categorical"}:
         raise ConfigError(f"config.sweep.group_by {group_by!r} is not a categorical parameter of config.sweep.space; "
                           "name one (e.g. loss) or set it to ''")
-    return Settings(params, metric, objective, direction, sweep.features, int(sweep.num_samples), report_every,
+    return Settings(params, metric, objective, direction, space, int(sweep.num_samples), report_every,
                     sweep.sampler, int(sweep.seed), sweep.pruner, int(sweep.prune_startup), int(sweep.prune_warmup),
                     float(sweep.prune_worse_than), int(sweep.max_retry), int(sweep.heartbeat), group_by)
 
@@ -424,10 +431,11 @@ class _Evaluator:
         self.extractor = feature_fn(settings.features, self.source)
 
     def __call__(self, model: Any) -> dict[str, float]:
-        from tfgan_apps.evaluation import compute
+        from tfgan_apps.evaluation import evaluate_run
 
-        return compute([self.settings.metric], model, self.source, self.settings.num_samples, progress=False,
-                       extractor=self.extractor)
+        record = evaluate_run([self.settings.metric], model, self.source, self.settings.num_samples,
+                              features=self.settings.features, progress=False, extractor=self.extractor)
+        return {key: float(value) for key, value in record["metrics"].items()}
 
 
 def segment_ends(steps: int, every: int) -> list[int]:
