@@ -22,13 +22,16 @@ Every run trains through the library (``trainer.build_run`` then ``model.fit``, 
 overrides:
 
 * ``gan``: ``configs/gan_mog_grid.py`` / ``configs/gan_mog_ring.py`` (MLP G/D 3 × 128,
-  non-saturating loss, Adam 1e-3, β = (0.5, 0.999));
+  non-saturating loss, Adam 1e-3, β = (0.5, 0.999)) without the grid recipe's R1 and
+  learning-rate decay (``PLAIN``, applied to every variant before its own overrides: the
+  grid recipe holds the best configuration found here, the rows compare methods);
 * ``wgan_gp``: + Wasserstein loss, gradient penalty λ = 10, 5 critic steps per G step,
   β2 = 0.9 (Gulrajani et al. 2017); it runs ``steps / 5`` generator steps, i.e. the same
   number of D updates (and about the same time) as the others;
 * ``r1``: + R1 penalty γ = ``--r1`` on real data (Mescheder et al. 2018);
-* ``pacgan4``: ``configs/pacgan_mog_grid.py`` on the grid (the ring recipe with
-  ``model.stabilizers.packing = 4`` on the ring): D judges 4 samples at once.
+* ``pacgan4``: ``configs/pacgan_mog_grid.py`` on the grid (the paper's networks, G 4 × 400
+  and D 3 × 200, Adam 1e-4; here at the protocol's batch, not the recipe's 100 packs), the
+  ring recipe with ``model.stabilizers.packing = 4`` on the ring: D judges 4 samples at once.
 
 Shared protocol overrides (flags; stated in the results header), the same for every
 variant: the global batch (``--batch_size``, 128 instead of the recipes' 256: half the
@@ -119,6 +122,8 @@ DATASETS: dict[str, Dataset] = {
 }
 
 GRID_TARGET = {"modes": 25, "hq": 90.0, "reverse_kl": 0.04}
+#: Applied to every variant before its own overrides: the plain method, whatever the recipe's best settings.
+PLAIN = {"model.penalties.r1": 0.0, "train.lr_decay": "none"}
 
 
 def variants(r1_gamma: float) -> dict[str, Variant]:
@@ -191,6 +196,7 @@ def run_config(dataset: str, variant: Variant, args: argparse.Namespace, seed: i
     """The recipe of (dataset, variant) with the variant's and the protocol's overrides for one seed."""
     recipe = variant.recipes.get(dataset, DATASETS[dataset].recipe)
     config = load_config(recipe)
+    overrides_lib.set_fields(config, PLAIN)
     overrides_lib.set_fields(config, variant.overrides)
     if config.model.latent_dim != LATENT_DIM:
         notes.add(f"`{recipe}` has latent_dim {config.model.latent_dim}: overridden to {LATENT_DIM}")
