@@ -40,6 +40,7 @@ setup(
             "tfgan-restore=tfgan_apps.cli.restore:run",
             "tfgan-launch-local=tfgan_apps.cli.launch:run",
             "tfgan-sweep=tfgan_apps.cli.sweep:run",
+            "tfgan-anomaly=tfgan_apps.cli.anomaly:run",
         ],
     },
 )
