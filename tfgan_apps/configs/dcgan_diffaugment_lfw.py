@@ -1,4 +1,4 @@
-"""DCGAN with DiffAugment (Zhao et al. 2020) and a generator EMA on the 200-image LFW subset.
+"""DCGAN with DiffAugment (Zhao et al. 2020) and a generator EMA on the 100 LFW faces (source `lfw`).
 
     tfgan-train --config=dcgan_diffaugment_lfw
 """
@@ -9,7 +9,7 @@ from tfgan_apps.config import base_config
 def get_config():
     """dcgan_lfw + DiffAugment ``color,translation,cutout`` on every D input, EMA β = 0.999 for samples/export.
 
-    With only 200 images D overfits quickly; DiffAugment is the paper's remedy for
+    With only 100 images D overfits quickly; DiffAugment is the paper's remedy for
     this low-data regime (compare D/real_score with the dcgan_lfw recipe).
     """
     config = base_config()

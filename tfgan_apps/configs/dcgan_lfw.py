@@ -1,4 +1,4 @@
-"""DCGAN on scikit-image's bundled LFW subset (200 grey 25×25 faces/non-faces, resized to 32×32).
+"""DCGAN on the 100 faces of scikit-image's bundled LFW subset (grey 25×25, resized to 32×32; source `lfw`).
 
     tfgan-train --config=dcgan_lfw
 """
@@ -7,7 +7,7 @@ from tfgan_apps.config import base_config
 
 
 def get_config():
-    """The digits DCGAN recipe on LFW; 200 images, so D overfits quickly: watch D/real_score."""
+    """The digits DCGAN recipe on the LFW faces; 100 images, so D overfits quickly: watch D/real_score."""
     config = base_config()
     config.name = "dcgan_lfw"
     config.data.source = "lfw"
