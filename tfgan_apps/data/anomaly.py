@@ -109,8 +109,7 @@ def labelled_split(source: Source, anomaly_class: int, normal_classes: list[int]
     test = np.concatenate([held, np.flatnonzero(labels == anomaly_class)])
     if not len(held) or not len(train):
         raise ConfigError(f"config.data.anomaly_heldout={fraction} leaves no held-out or no training normals")
-    array = source._array if isinstance(source, ArraySource) else None
-    examples = array if array is not None else source.examples()
+    examples = source.examples()  # float32 in [-1, 1]
     train_source = ArraySource(f"{source.name}-normal", source.kind, examples[train], labels[train].astype(np.int32),
                                num_classes=num_classes, info=dict(source.info))
     description = (f"{source.name}: normal classes {normal} ({len(train)} training, {len(held)} held-out), "
