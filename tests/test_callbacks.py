@@ -91,3 +91,14 @@ def test_three_step_run_logs_scalars_and_samples_at_its_final_step(tmp_path):
     picture = tf.io.decode_png(tf.make_ndarray(samples[0].tensor_proto)[2])
     assert picture.shape[0] > 16 and picture.shape[-1] == 1
     assert tf.train.latest_checkpoint(os.path.join(str(tmp_path), "checkpoints")).endswith("ckpt-3")
+
+
+def test_with_title_adds_a_band_with_dark_text_above_the_picture():
+    from tfgan_apps.visualize import with_title
+
+    picture = np.full((20, 120, 3), 200, np.uint8)
+    titled = with_title(picture, "samples", height=16)
+    assert titled.shape == (36, 120, 3)
+    np.testing.assert_array_equal(titled[16:], picture)
+    assert titled[:16].min() < 100 and titled[:16].max() == 255
+    assert with_title(picture[..., 0], "grey").shape == (38, 120, 1)

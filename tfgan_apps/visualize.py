@@ -66,6 +66,20 @@ def signal_plot(signals: np.ndarray, height: int = 48, cols: int = 4) -> np.ndar
     return canvas
 
 
+def with_title(picture: np.ndarray, title: str, height: int = 18) -> np.ndarray:
+    """``picture`` (uint8 [H, W] or [H, W, C]) under a white band with ``title`` in black (PIL's default font)."""
+    from PIL import Image, ImageDraw
+
+    picture = np.asarray(picture, np.uint8)
+    if picture.ndim == 2:
+        picture = picture[..., None]
+    channels = picture.shape[-1]
+    band = Image.new("L" if channels == 1 else "RGB", (picture.shape[1], height), "white")
+    ImageDraw.Draw(band).text((4, 3), title, fill="black")
+    band = np.asarray(band, np.uint8).reshape(height, picture.shape[1], channels)
+    return np.concatenate([band, picture], axis=0)
+
+
 def render(kind: str, samples: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
     """The picture for a batch of samples of a source ``kind`` (image, points or signal)."""
     if kind == "image":
