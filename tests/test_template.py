@@ -32,6 +32,7 @@ from tfgan_apps.models.base import (
     MAX_D_STEPS,
     MAX_EXTRA_UPDATES,
     SALT_BITS,
+    SALT_BLOCK,
     STEP_SALT,
     Streams,
     as_batch,
@@ -56,6 +57,8 @@ RECIPES = {
     "bigan": "bigan_digits",
     "pggan": "pggan_digits",
     "pix2pix": "denoise_photos",
+    "cyclegan": "cyclegan_derain_photos",
+    "ganomaly": "ganomaly_digits",
 }
 ALL_ON = {"ema": True, "diffaugment": "color,translation,cutout", "packing": 2, "instance_noise": 0.1,
           "replay": 0.5, "replay_size": 16}
@@ -117,7 +120,7 @@ class Recorder:
 
 
 def test_every_registered_model_is_in_the_matrix():
-    assert set(MODELS.names()) - {"cyclegan", "ganomaly"} <= set(RECIPES), (
+    assert set(MODELS.names()) <= set(RECIPES), (
         "add a recipe for the new model to RECIPES in tests/test_template.py")
 
 
@@ -156,7 +159,8 @@ def test_every_stabilizer_is_active_or_refused(name):
         assert any(not np.allclose(a.numpy(), b.numpy()) for a, b in zip(ema.weights, model.generator.weights))
         assert any(not np.allclose(a, b.numpy()) for a, b in zip(generator_before, model.generator.weights))
     if "replay" in cls.SUPPORTED_STABILIZERS:
-        assert int(s.replay.inserted.numpy()) > 0
+        pools = list(getattr(model, "pools", {}).values()) or [s.replay]  # CycleGAN: one pool per domain
+        assert all(int(pool.inserted.numpy()) > 0 for pool in pools)
     for key in ("diffaugment", "instance_noise"):
         if key in cls.SUPPORTED_STABILIZERS:
             calls = recorders[key].calls
@@ -220,13 +224,13 @@ def test_two_generators_and_two_discriminators_train_as_groups():
 
 def test_salts_of_updates_and_streams_are_disjoint():
     blocks = [range(d_salt(i), d_salt(i) + D_SALT_STRIDE) for i in range(MAX_D_STEPS)]
-    blocks += [range(extra_salt(i), extra_salt(i) + D_SALT_STRIDE) for i in range(MAX_EXTRA_UPDATES)]
-    blocks += [range(STEP_SALT, STEP_SALT + D_SALT_STRIDE), range(G_SALT, G_SALT + D_SALT_STRIDE)]
+    blocks += [range(extra_salt(i), extra_salt(i) + SALT_BLOCK) for i in range(MAX_EXTRA_UPDATES)]
+    blocks += [range(STEP_SALT, STEP_SALT + SALT_BLOCK), range(G_SALT, G_SALT + SALT_BLOCK)]
     salts = [s for block in blocks for s in block]
     assert len(set(salts)) == len(salts) and max(salts) < 2**SALT_BITS and min(salts) >= 0
     offsets = [Streams.PENALTY + i for i in range(Streams.MAX_PENALTIES)]
     offsets += [Streams.LABELS, Streams.PRIOR, Streams.DEGRADE, Streams.REAL, Streams.FAKE]
-    assert len(set(offsets)) == len(offsets) and Streams.LATENT not in offsets and max(offsets) < D_SALT_STRIDE
+    assert len(set(offsets)) == len(offsets) and Streams.LATENT not in offsets and max(offsets) < SALT_BLOCK
 
 
 def test_batches_of_tensors_tuples_and_dicts_become_one_dict_split_by_key():

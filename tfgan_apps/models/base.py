@@ -30,12 +30,13 @@ both generators of an unpaired translator). The hooks, all with defaults:
 ``extra_d_terms(ctx)`` / ``extra_g_terms(ctx)``  the variant's own loss terms (MI, class terms, L1, ...)
 ``generator_term_weights(ctx, tape)``  per-term weights of G's total (pix2pix's adaptive weight)
 ``after_d_update(ctx)``          state updates after a D step (BEGAN's k_t); returns global logged values
-``in_stage(compute)``            runs an update's computation (PGGAN: once per stage in a ``tf.switch_case``)
+``in_stage(compute, variables)`` runs an update's computation (PGGAN: once per stage in a ``tf.switch_case``)
 
 ``ctx`` (:class:`Update`) carries the update's batch slice, its random streams and
 what the template computed so far (``g_inputs``, ``fake``, ``real``, ``real_out``,
 ``fake_out``, ``real_logits``, ``fake_logits``); ``ctx.stats`` collects logged values
-that are not loss terms.
+that are not loss terms (per-replica partials like the terms; the template sums both over
+replicas; a stat named like a logged total, e.g. ``g_loss``, replaces it in the logs).
 
 Randomness is stateless and derived from (seed, training step, update, named
 stream: :class:`Streams`), so a resumed run repeats an uninterrupted one exactly.
@@ -95,17 +96,20 @@ def scaled_gradients(optimizer: keras.optimizers.Optimizer, tape: tf.GradientTap
 
 
 # Salts of the stateless seeds (``step_seed``): discriminator update i owns [D_SALT_STRIDE·i, D_SALT_STRIDE·(i+1)),
-# the generator update [G_SALT, G_SALT + D_SALT_STRIDE), extra updates and per-step draws the block below G_SALT.
+# the generator update [G_SALT, G_SALT + SALT_BLOCK), per-step draws [STEP_SALT, G_SALT) and extra updates the blocks
+# below that. Every named stream offset (``Streams``) is < SALT_BLOCK. (D updates keep a 128-wide stride and the
+# generator its salt of the first layout, so the base GAN draws exactly what it drew before the template.)
 SALT_BITS = 16
-D_SALT_STRIDE = 64
-G_SALT = 2**SALT_BITS - D_SALT_STRIDE
-STEP_SALT = G_SALT - D_SALT_STRIDE  # per-step draws (``prepare_batch``)
+SALT_BLOCK = 64
+D_SALT_STRIDE = 128
+G_SALT = 2**SALT_BITS - SALT_BLOCK
+STEP_SALT = G_SALT - SALT_BLOCK  # per-step draws (``prepare_batch``)
 MAX_EXTRA_UPDATES = 4
 
 
 def extra_salt(i: int) -> int:
     """The salt of extra update ``i`` (the blocks below STEP_SALT)."""
-    return STEP_SALT - D_SALT_STRIDE * (i + 1)
+    return STEP_SALT - SALT_BLOCK * (i + 1)
 
 
 MAX_D_STEPS = extra_salt(MAX_EXTRA_UPDATES - 1) // D_SALT_STRIDE
@@ -211,7 +215,10 @@ class Update:
     discriminator: bool  # True in a discriminator update, False in the generator / an extra update
     g_inputs: dict[str, tf.Tensor] = dataclasses.field(default_factory=dict)
     fake: Any = None
+    fresh_fake: Any = None  # the fake batch before past fakes were replayed into it
     real: Any = None
+    real_in: Any = None
+    fake_in: Any = None
     real_out: Any = None
     fake_out: Any = None
     real_logits: Any = None
@@ -672,8 +679,9 @@ class GAN(keras.Model):
         """State updates after a discriminator update; returns *global* values to log. None by default."""
         return {}
 
-    def in_stage(self, compute: Callable[[], Any]) -> Any:
-        """Runs one update's computation (a single call; PGGAN runs it per stage in a ``tf.switch_case``)."""
+    def in_stage(self, compute: Callable[[], Any], variables: list[tf.Variable]) -> Any:
+        """Runs one update's computation ``compute() -> (total, terms, stats, gradients of variables)``: a
+        single call; PGGAN runs it per stage in a ``tf.switch_case`` (zero-filling unreached gradients)."""
         return compute()
 
     # ------------------------------------------------------------------ stabilizer plumbing
@@ -730,23 +738,25 @@ class GAN(keras.Model):
         d_real, d_fake = self.d_input(real, salt + Streams.REAL), self.d_input(fake, salt + Streams.FAKE)
         out = self.discriminator(tf.concat([d_real, tf.cast(d_fake, d_real.dtype)], 0), training=True)
         n = tf.shape(d_real)[0]
-        return out[:n], out[n:]
+        return tf.nest.map_structure(lambda t: t[:n], out), tf.nest.map_structure(lambda t: t[n:], out)
 
     # ------------------------------------------------------------------ the template
     def run_update(self, optimizer: keras.optimizers.Optimizer, variables: list[tf.Variable],
                    body: Callable[[tf.GradientTape], tuple[dict[str, tf.Tensor], Callable[..., Any] | None]],
-                   tape: tf.GradientTape | None = None) -> tuple[tf.Tensor, dict[str, tf.Tensor]]:
+                   ctx: Update, tape: tf.GradientTape | None = None) -> tuple[tf.Tensor, dict[str, tf.Tensor]]:
         """One optimizer step: ``body(tape)`` returns (loss terms, weights function or None); the weighted
-        sum of the terms is differentiated w.r.t. ``variables``. Returns (total, terms) as per-replica partials."""
-        def compute() -> tuple[tf.Tensor, dict[str, tf.Tensor], list[tf.Tensor | None]]:
+        sum of the terms is differentiated w.r.t. ``variables``. Returns (total, terms) as per-replica partials;
+        ``ctx.stats`` holds the stats ``body`` recorded (returned through ``in_stage``, so they are valid after it)."""
+        def compute() -> tuple[tf.Tensor, dict[str, tf.Tensor], dict[str, tf.Tensor], list[tf.Tensor | None]]:
+            ctx.stats = {}
             active = tape if tape is not None else tf.GradientTape(persistent=self.persistent_tape)
             with active:
                 terms, weigh = body(active)
                 weights = weigh(active, terms) if weigh is not None else {}
                 total = tf.add_n([weights.get(k, 1.0) * v for k, v in terms.items()])
-            return total, terms, scaled_gradients(optimizer, active, total, variables)
+            return total, terms, dict(ctx.stats), scaled_gradients(optimizer, active, total, variables)
 
-        total, terms, grads = self.in_stage(compute)
+        total, terms, ctx.stats, grads = self.in_stage(compute, variables)
         optimizer.apply_gradients(zip(grads, variables))
         if optimizer is self.g_optimizer:
             self.after_generator_update()
@@ -771,11 +781,12 @@ class GAN(keras.Model):
         def body(tape: tf.GradientTape) -> tuple[dict[str, tf.Tensor], None]:
             with tape.stop_recording():
                 fake = recorded[0] if recorded else self.run_generator(ctx.g_inputs, training=True)
-                ctx.fake = self.replay_fakes(tf.nest.map_structure(tf.stop_gradient, fake), ctx)
+                ctx.fresh_fake = tf.nest.map_structure(tf.stop_gradient, fake)
+                ctx.fake = self.replay_fakes(ctx.fresh_fake, ctx)
             ctx.real = self.real_samples(ctx)
-            ctx.real_out, ctx.fake_out = self.discriminate_real_fake(
-                self.discriminator_inputs(ctx.real, ctx, real=True),
-                self.discriminator_inputs(ctx.fake, ctx, real=False), ctx.salt)
+            ctx.real_in = self.discriminator_inputs(ctx.real, ctx, real=True)
+            ctx.fake_in = self.discriminator_inputs(ctx.fake, ctx, real=False)
+            ctx.real_out, ctx.fake_out = self.discriminate_real_fake(ctx.real_in, ctx.fake_in, ctx.salt)
             ctx.real_logits = self.adversarial_logits(ctx.real_out)
             ctx.fake_logits = self.adversarial_logits(ctx.fake_out)
             terms = {"d_adv": self.d_adversarial_term(ctx)}
@@ -786,7 +797,7 @@ class GAN(keras.Model):
             ctx.stats["d_fake"] = self.global_mean(losses.per_example_mean(ctx.fake_logits))
             return terms, None
 
-        total, terms = self.run_update(self.d_optimizer, self.group_variables(self.D_NETWORKS), body)
+        total, terms = self.run_update(self.d_optimizer, self.group_variables(self.D_NETWORKS), body, ctx)
         self.apply_constraints()
         logs = cross_replica_sum({"d_loss": total, **terms, **ctx.stats})
         logs.update(self.after_d_update(ctx))
@@ -802,19 +813,19 @@ class GAN(keras.Model):
             ctx.fake = recorded[0] if recorded else self.run_generator(ctx.g_inputs, training=True)
             terms = {}
             if self.adversarial_active:
-                fake_in = self.discriminator_inputs(ctx.fake, ctx, real=False)
-                ctx.fake_out = self.discriminate(fake_in, salt=ctx.stream(Streams.GENERATOR))
+                ctx.fake_in = self.discriminator_inputs(ctx.fake, ctx, real=False)
+                ctx.fake_out = self.discriminate(ctx.fake_in, salt=ctx.stream(Streams.GENERATOR))
                 ctx.fake_logits = self.adversarial_logits(ctx.fake_out)
                 if self.generator_sees_real:
                     ctx.real = self.real_samples(ctx)
-                    real_in = self.discriminator_inputs(ctx.real, ctx, real=True)
-                    ctx.real_out = self.discriminate(real_in, salt=ctx.stream(self.G_REAL_STREAM))
+                    ctx.real_in = self.discriminator_inputs(ctx.real, ctx, real=True)
+                    ctx.real_out = self.discriminate(ctx.real_in, salt=ctx.stream(self.G_REAL_STREAM))
                     ctx.real_logits = self.adversarial_logits(ctx.real_out)
                 terms["g_adv"] = self.g_adversarial_term(ctx)
             terms.update(self.extra_g_terms(ctx))
             return terms, lambda t, terms: self.generator_term_weights(ctx, t, terms)
 
-        total, terms = self.run_update(self.g_optimizer, self.group_variables(self.G_NETWORKS), body,
+        total, terms = self.run_update(self.g_optimizer, self.group_variables(self.G_NETWORKS), body, ctx,
                                        tape=recorded[1] if recorded else None)
         return cross_replica_sum({"g_loss": total, **terms, **ctx.stats})
 
@@ -826,7 +837,7 @@ class GAN(keras.Model):
             return getattr(self, update.loss)(ctx), None
 
         optimizer = getattr(self, update.optimizer)
-        _, terms = self.run_update(optimizer, self.group_variables(update.networks), body)
+        _, terms = self.run_update(optimizer, self.group_variables(update.networks), body, ctx)
         return cross_replica_sum({**terms, **ctx.stats})
 
     def train_step(self, data: Any) -> dict[str, tf.Tensor]:

@@ -154,7 +154,6 @@ class PGGAN(GAN):
         self.fade_steps = int(fade_steps)
         self.drift = float(drift)
         self._stage: int | None = None  # the stage whose switch branch is being traced (``in_stage``)
-        self._update: Update | None = None  # the update ``in_stage`` runs (recorded by ``generator_inputs``)
 
     @classmethod
     def build_networks(cls, model_cfg: Any, source: Any, sync_batchnorm: bool) -> tuple[keras.Model, keras.Model]:
@@ -226,11 +225,6 @@ class PGGAN(GAN):
         return {"generator": GeneratorExport(frozen, self.latent_dim, source.kind)}
 
     # ------------------------------------------------------------------ template hooks
-    def generator_inputs(self, ctx: Update) -> dict[str, tf.Tensor]:
-        """z on the LATENT stream, drawn outside the stage switch; remembers the update for ``in_stage``."""
-        self._update = ctx
-        return super().generator_inputs(ctx)
-
     def current_stage(self) -> int:
         """The stage of the switch branch being traced (only valid inside ``in_stage``)."""
         if self._stage is None:
@@ -261,34 +255,23 @@ class PGGAN(GAN):
         stage, alpha = self.schedule()
         return {"alpha": alpha, "stage": tf.cast(stage, tf.float32)}
 
-    def in_stage(self, compute: Callable[[], Any]) -> Any:
+    def in_stage(self, compute: Callable[[], Any], variables: list[tf.Variable]) -> Any:
         """Runs ``compute`` once per stage in a ``tf.switch_case`` on the current stage.
 
         Each branch is traced with ``self._stage`` set to its stage, so ``run_generator`` and
         ``real_samples`` pick that stage's layers; gradients of variables the stage does not reach are
-        zeros (the branches must return one structure). The update's ``ctx.stats`` are computed inside
-        the branch and returned through the switch too, so the template reads the switch's outputs.
+        zeros (the branches must return one structure). The stats come back through the switch.
         """
-        ctx, self._update = self._update, None
-        if ctx is None:
-            raise RuntimeError("pggan's in_stage runs the discriminator and generator updates only")
-        # The group run_update differentiates (the template does not pass it to in_stage).
-        variables = self.group_variables(self.D_NETWORKS if ctx.discriminator else self.G_NETWORKS)
-
         def branch(s: int) -> Callable[[], Any]:
-            def run() -> tuple[Any, dict[str, tf.Tensor]]:
+            def run() -> Any:
                 self._stage = s
                 try:
-                    total, terms, grads = compute()
+                    total, terms, stats, grads = compute()
                 finally:
                     self._stage = None
                 grads = [tf.zeros_like(v) if g is None else g for g, v in zip(grads, variables, strict=True)]
-                return (total, terms, grads), dict(ctx.stats)
+                return total, terms, stats, grads
 
             return run
 
-        result, stats = self._switch(self.schedule()[0], branch)
-        ctx.stats.update(stats)
-        # Branch-local tensors must not be read after the switch.
-        ctx.fake = ctx.real = ctx.real_out = ctx.fake_out = ctx.real_logits = ctx.fake_logits = None
-        return result
+        return self._switch(self.schedule()[0], branch)
