@@ -1,7 +1,11 @@
 """Callbacks that belong to one model family (returned by a model's ``training_callbacks``).
 
-``AutoencoderPictures`` (adversarial autoencoder): reconstruction pairs and, for 2-D codes, a scatter of the
-codes over prior samples, written to TensorBoard every N steps and at the final step of the run.
+All act every N steps and at the final step of the run (``callbacks.PeriodicCallback``):
+
+* ``AutoencoderPictures`` (adversarial autoencoder): reconstruction pairs and, for 2-D codes, a scatter of the
+  codes over prior samples;
+* ``CodeGrid`` (InfoGAN): one grid per continuous code, rows = categories, columns = the code swept over [−1, 1];
+* ``HeldoutAccuracy`` (semi-supervised GAN, or any model with ``classify``): ``Eval/heldout_accuracy``.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import tensorflow as tf
+from absl import logging
 
 from tfgan_apps import visualize
 from tfgan_apps.callbacks import PeriodicCallback
@@ -42,3 +47,60 @@ class AutoencoderPictures(PeriodicCallback):
                 prior = self.model.generate_codes(len(self.examples), seed=0).numpy()
                 tf.summary.image("Codes", visualize.scatter_image(codes, prior)[None])
         self.writer.flush()
+
+
+class CodeGrid(PeriodicCallback):
+    """Writes ``Codes/continuous_<i>``: rows = categories, columns = continuous code i swept from −1 to 1.
+
+    Noise is fixed (seed 1234) and the other continuous codes are 0, as in InfoGAN's Fig. 2; without
+    continuous codes one ``Codes/categorical`` grid (a row per category).
+    """
+
+    def __init__(self, writer: tf.summary.SummaryWriter, every: int, columns: int = 8,
+                 final_step: int | None = None) -> None:
+        super().__init__(every, final_step)
+        self.writer, self.columns = writer, columns
+
+    def on_period(self, step: int, logs: Mapping[str, Any]) -> None:
+        if not self.due(step):
+            return
+        model = self.model
+        rows = max(model.categories, 1)
+        n = rows * self.columns
+        z = np.repeat(np.asarray(tf.random.stateless_normal([1, model.latent_dim], seed=[1234, 0])), n, axis=0)
+        categorical = np.repeat(np.arange(rows, dtype=np.int32), self.columns)
+        sweep = np.tile(np.linspace(-1.0, 1.0, self.columns, dtype=np.float32), rows)
+        with self.writer.as_default(step=step):
+            for i in range(model.continuous):
+                continuous = np.zeros((n, model.continuous), np.float32)
+                continuous[:, i] = sweep
+                samples = model.generate(z, codes={"categorical": categorical, "continuous": continuous})
+                tf.summary.image(f"Codes/continuous_{i}", visualize.image_grid(np.asarray(samples),
+                                                                               cols=self.columns)[None], step=step)
+            if not model.continuous:
+                samples = model.generate(z, codes={"categorical": categorical})
+                tf.summary.image("Codes/categorical", visualize.image_grid(np.asarray(samples),
+                                                                           cols=self.columns)[None], step=step)
+        self.writer.flush()
+
+
+class HeldoutAccuracy(PeriodicCallback):
+    """Writes the classifier's held-out accuracy as ``Eval/heldout_accuracy`` (``models.sgan.heldout_accuracy``)."""
+
+    def __init__(self, writer: tf.summary.SummaryWriter, every: int, images: np.ndarray, labels: np.ndarray,
+                 final_step: int | None = None) -> None:
+        super().__init__(every, final_step)
+        self.writer, self.images, self.labels = writer, images, labels
+        self.history: list[tuple[int, float]] = []
+
+    def on_period(self, step: int, logs: Mapping[str, Any]) -> None:
+        if not self.due(step):
+            return
+        from tfgan_apps.models.sgan import heldout_accuracy
+
+        accuracy = heldout_accuracy(self.model, self.images, self.labels)
+        self.history.append((step, accuracy))
+        with self.writer.as_default(step=step):
+            tf.summary.scalar("Eval/heldout_accuracy", accuracy)
+        self.writer.flush()
+        logging.info("step %d: held-out accuracy %.4f on %d examples", step, accuracy, len(self.labels))

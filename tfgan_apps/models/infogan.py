@@ -26,10 +26,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import keras
-import numpy as np
 import tensorflow as tf
 
-from tfgan_apps import visualize
 from tfgan_apps.distribute import replica_draw
 from tfgan_apps.errors import ConfigError
 from tfgan_apps.export import GeneratorExport, signature_function
@@ -122,7 +120,9 @@ class InfoGAN(GAN):
         """A grid per continuous code (rows: categories, columns: the code swept over [−1, 1])."""
         if source.kind != "image":
             return []
-        return [CodeGrid(writer, config.train.image_every)]
+        from tfgan_apps.model_callbacks import CodeGrid
+
+        return [CodeGrid(writer, config.train.image_every, final_step=config.train.steps)]
 
     def exportables(self, source: Any) -> dict[str, tf.Module]:
         """The generator with a serving signature that takes z and the codes."""
@@ -298,38 +298,3 @@ class InfoGANExport(tf.Module):
             "sample": self.sample.get_concrete_function(),
             "latent": self.base.serve.get_concrete_function(),
         }
-
-
-class CodeGrid(keras.callbacks.Callback):
-    """Every N steps writes ``Codes/continuous_<i>``: rows = categories, columns = code i from −1 to 1.
-
-    Noise is fixed (seed 1234) and the other continuous codes are 0, as in InfoGAN's Fig. 2.
-    """
-
-    def __init__(self, writer: tf.summary.SummaryWriter, every: int, columns: int = 8) -> None:
-        super().__init__()
-        self.writer, self.every, self.columns = writer, every, columns
-
-    def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
-        model = self.model
-        step = int(model.step.numpy())
-        if step % self.every:
-            return
-        rows = max(model.categories, 1)
-        n = rows * self.columns
-        z = np.repeat(np.asarray(tf.random.stateless_normal([1, model.latent_dim], seed=[1234, 0])), n, axis=0)
-        categorical = np.repeat(np.arange(rows, dtype=np.int32), self.columns)
-        sweep = np.tile(np.linspace(-1.0, 1.0, self.columns, dtype=np.float32), rows)
-        with self.writer.as_default(step=step):
-            for i in range(model.continuous):
-                continuous = np.zeros((n, model.continuous), np.float32)
-                continuous[:, i] = sweep
-                samples = model.generate(z, codes={"categorical": categorical, "continuous": continuous})
-                grid = visualize.image_grid(np.asarray(samples), cols=self.columns)
-                tf.summary.image(f"Codes/continuous_{i}", grid[None], step=step)
-            if not model.continuous:
-                samples = model.generate(z, codes={"categorical": categorical})
-                tf.summary.image("Codes/categorical", visualize.image_grid(np.asarray(samples),
-                                                                           cols=self.columns)[None], step=step)
-        self.writer.flush()
-

@@ -29,21 +29,18 @@ over the labelled set, averaged over the global batch like every other term).
 
 Held-out classification accuracy (examples removed from training by
 ``config.data.heldout``) is logged as ``Eval/heldout_accuracy`` by
-``HeldoutAccuracy`` every ``train.log_every`` steps; ``heldout_accuracy()``
+``model_callbacks.HeldoutAccuracy`` every ``train.log_every`` steps; ``heldout_accuracy()``
 computes it for any model with a ``classify`` method.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
-from absl import logging
 
-from tfgan_apps.callbacks import current_step
 from tfgan_apps.data.labelled import IndexedSource
 from tfgan_apps.distribute import cross_replica_sum, replica_info
 from tfgan_apps.errors import ConfigError
@@ -67,26 +64,6 @@ def heldout_accuracy(model: Any, images: np.ndarray, labels: np.ndarray, batch_s
         logits = model.classify(tf.convert_to_tensor(images[start : start + batch_size], tf.float32))
         hits += int(np.sum(np.argmax(np.asarray(logits), axis=-1) == labels[start : start + batch_size]))
     return hits / max(len(images), 1)
-
-
-class HeldoutAccuracy(keras.callbacks.Callback):
-    """Every ``every`` steps writes the classifier's held-out accuracy as ``Eval/heldout_accuracy``."""
-
-    def __init__(self, writer: tf.summary.SummaryWriter, every: int, images: np.ndarray, labels: np.ndarray) -> None:
-        super().__init__()
-        self.writer, self.every, self.images, self.labels = writer, every, images, labels
-        self.history: list[tuple[int, float]] = []
-
-    def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
-        step = current_step(self.model)
-        if step % self.every:
-            return
-        accuracy = heldout_accuracy(self.model, self.images, self.labels)
-        self.history.append((step, accuracy))
-        with self.writer.as_default(step=step):
-            tf.summary.scalar("Eval/heldout_accuracy", accuracy)
-        self.writer.flush()
-        logging.info("step %d: held-out accuracy %.4f on %d examples", step, accuracy, len(self.labels))
 
 
 @MODELS.register("sgan")
@@ -150,7 +127,10 @@ class SemiSupervisedGAN(GAN):
         """Held-out accuracy every ``train.log_every`` steps (when the source holds examples out)."""
         if not isinstance(source, IndexedSource) or not len(source.heldout_indices):
             return []
-        return [HeldoutAccuracy(writer, config.train.log_every, *source.heldout_examples())]
+        from tfgan_apps.model_callbacks import HeldoutAccuracy
+
+        return [HeldoutAccuracy(writer, config.train.log_every, *source.heldout_examples(),
+                                final_step=config.train.steps)]
 
     # ------------------------------------------------------------------ discriminator
     def classify(self, x: tf.Tensor) -> tf.Tensor:
