@@ -12,6 +12,9 @@ the project's own ``tf.data`` pipeline. Modes (each row of the table):
 * ``fit`` / ``fit_xla`` — Keras ``fit`` on the project's ``GAN`` (as ``tfgan-train``
   runs it), XLA off / on; ``_bf16`` — the same under the ``mixed_bfloat16`` policy;
   ``_spe4`` — ``steps_per_execution=4``.
+* ``fit_fusedbn`` / ``fit_fusedbn_bf16`` — ``fit`` / ``fit_bf16`` with every BatchNorm
+  built as ``nets.fused_batchnorm.FusedBatchNormalization`` (TensorFlow's fused
+  kernel; same weights and arithmetic).
 * ``ln_separate`` / ``ln_joint`` — the same recipe with a LayerNorm D (no BatchNorm,
   so the joint D pass on real+fake is exact) with two D calls / one (``d_pass``).
 * ``eager`` — a plain eager ``GradientTape`` loop over the same nets and losses
@@ -63,8 +66,10 @@ from provenance import cpu_model  # noqa: E402
 
 from tfgan_apps import callbacks, hardware, losses, models  # noqa: E402
 from tfgan_apps.data import load_source, make_dataset  # noqa: E402
+from tfgan_apps.nets.fused_batchnorm import FusedBatchNormalization  # noqa: E402
 
-ALL_MODES = ("default", "fit", "fit_xla", "fit_bf16", "fit_xla_bf16", "fit_spe4", "fit_xla_spe4", "fit_xla_reuse",
+ALL_MODES = ("default", "fit", "fit_xla", "fit_bf16", "fit_xla_bf16", "fit_fusedbn", "fit_fusedbn_bf16", "fit_spe4",
+             "fit_xla_spe4", "fit_xla_reuse",
              "ln_separate", "ln_joint", "eager", "torch", "torch_bf16", "torch_reuse")
 _SIZES = flags.DEFINE_list("sizes", ["32", "64"], "Image sides (8·2^k).")
 _MODES = flags.DEFINE_list("modes", ["default", "fit", "fit_xla", "fit_bf16", "fit_xla_bf16", "fit_xla_reuse", "eager",
@@ -118,12 +123,15 @@ class FitMode:
 
     callbacks: list[keras.callbacks.Callback] = []
 
-    def __init__(self, size: int, source: Any, **settings: Any) -> None:
+    def __init__(self, size: int, source: Any, fused_bn: bool = False, **settings: Any) -> None:
         self.config = make_config(size, **settings)
         self.policy = hardware.resolve_precision(self.config.train.mixed_precision)
         keras.mixed_precision.set_global_policy(self.policy)
+        plain_bn = keras.layers.BatchNormalization
         try:
             keras.utils.set_random_seed(0)
+            if fused_bn:  # the net builders look the class up when they build
+                keras.layers.BatchNormalization = FusedBatchNormalization
             self.model = models.compile_model(models.build(self.config, source), self.config.train)
             self.stride = self.config.train.steps_per_execution
             self.data = make_dataset(source, _BATCH.value, seed=0)
@@ -131,6 +139,7 @@ class FitMode:
                 models.probe_jit_compile(self.model, self.data)
         finally:
             keras.mixed_precision.set_global_policy("float32")
+            keras.layers.BatchNormalization = plain_bn
         self.model.fit(self.data, epochs=1, steps_per_epoch=2 * self.stride, verbose=0,
                        callbacks=self.callbacks)  # trace / compile
 
@@ -219,7 +228,7 @@ def build_mode(name: str, size: int, source: Any) -> Any:
         return TorchMode(size, source, reuse=name == "torch_reuse", bf16=name == "torch_bf16")
     if name in ("ln_separate", "ln_joint"):
         return FitMode(size, source, d_norm="layer", d_pass=name[3:])
-    settings: dict[str, Any] = {"jit": "_xla" in name}
+    settings: dict[str, Any] = {"jit": "_xla" in name, "fused_bn": "_fusedbn" in name}
     if name.endswith("_bf16"):
         settings["precision"] = "mixed_bfloat16"
     if name.endswith("_spe4"):
@@ -296,7 +305,8 @@ DESCRIPTIONS = {
     "eager": "eager `GradientTape` loop, fp32", "torch": "PyTorch, fp32",
     "fit_xla_reuse": "Keras `fit`, fp32, XLA, G step on D's fakes (`reuse_fakes`)",
     "torch_reuse": "PyTorch, fp32, G step on D's fakes (the example's algorithm)",
-    "torch_bf16": "PyTorch, bf16 autocast", "default": "`tfgan-train` defaults",
+    "torch_bf16": "PyTorch, bf16 autocast", "fit_fusedbn": "Keras `fit`, fp32, fused BatchNorm",
+    "fit_fusedbn_bf16": "Keras `fit`, mixed bf16, fused BatchNorm", "default": "`tfgan-train` defaults",
 }
 
 
