@@ -213,13 +213,15 @@ def picture(rows: list[Row], truths: list[np.ndarray], path: str, pad: int = 4) 
     columns = ([r for r in rows if r.kind == "input"] + ([best] if best else [])
                + [r for r in rows if r.kind in ("ours", "paired")])
     titles = [c.method for c in columns] + ["truth"]
+    if all(r.kind == "input" for r in rows):  # the degradation picture: every row is a column
+        columns, titles = rows, [r.method for r in rows]
     tiles_per_row = []
     for i, truth in enumerate(truths):
         h, w = truth.shape[:2]
         top, left = max((h - PICTURE_CROP) // 2, 0), max((w - PICTURE_CROP) // 2, 0)
         cut = (slice(top, top + PICTURE_CROP), slice(left, left + PICTURE_CROP))
         tiles_per_row.append([np.clip(np.round(t[cut] * 255), 0, 255).astype(np.uint8)
-                              for t in [c.outputs[i] for c in columns] + [truth]])
+                              for t in [c.outputs[i] for c in columns] + [truth]][:len(titles)])
     side = tiles_per_row[0][0].shape[0]
     title_h, col_w = 28, max(side, 150)
     width = len(titles) * (col_w + pad) + pad
@@ -239,6 +241,28 @@ def picture(rows: list[Row], truths: list[np.ndarray], path: str, pad: int = 4) 
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     canvas.save(path)
     return titles
+
+
+def degradation_picture(path: str) -> list[str]:
+    """The degradations of the translation tasks on the held-out photos (a row each), with column titles."""
+    from tfgan_apps.data.bundled import load_photo
+    from tfgan_apps.data.paired import centre_crop
+
+    specs = [("clean", None), ("rain_heavy", "rain_heavy"), ("night", "night"), ("grayscale", "grayscale"),
+             ("mask: rectangles", {"type": "mask", "shape": "rectangles", "hole_fraction": 0.2}),
+             ("mask: strokes", {"type": "mask", "shape": "strokes", "hole_fraction": 0.2})]
+    truths = [centre_crop(load_photo(name), 192) for name in ("chelsea", "coffee")]
+    rows = []
+    for title, spec in specs:
+        outputs = []
+        for i, truth in enumerate(truths):
+            if spec is None:
+                outputs.append(truth)
+                continue
+            out = build_degradation(spec)(tf.constant(truth[None] * 2 - 1, tf.float32), tf.constant([2024, i]))
+            outputs.append(tr.to_unit(np.asarray(out)[0, ..., :3]))
+        rows.append(Row("degradations", title, {"psnr": 0.0}, outputs, kind="input"))
+    return picture(rows, truths, path)
 
 
 def targets(task: str, rows: list[Row]) -> str:
@@ -321,7 +345,13 @@ def main() -> None:
     parser.add_argument("--results", default=os.path.join(ROOT, "benchmarks", "results", "translation.md"),
                         help="markdown results file ('' = do not write)")
     parser.add_argument("--pictures", default=os.path.join(ROOT, "docs"), help="folder of the picture PNGs")
+    parser.add_argument("--degradations_only", action="store_true",
+                        help="only draw the degradations picture (translation_degradations.png) and exit")
     args = parser.parse_args()
+    if args.degradations_only:
+        titles = degradation_picture(os.path.join(args.pictures, "translation_degradations.png"))
+        print("columns:", " | ".join(titles))
+        return
     tasks = [t for t in args.tasks.split(",") if t]
     unknown = sorted(set(tasks) - set(TASKS))
     if unknown:

@@ -13,9 +13,11 @@ norm, 70×70 PatchGAN discriminators, least-squares GAN, cycle λ = 10, identity
 fakes per discriminator (``stabilizers.replay`` 0.5, ``replay_size`` 50), Adam 2e-4 β1 0.5 with a linear
 decay over the second half (to 1 % of the rate; the paper: to 0). Departures for a shared 2-core CPU and
 ≤ 30 minutes of training: generator width 16 and discriminator width 32 instead of 64 (a width-32
-generator took 4 s per step on the shared machine, width 16 1.6 s), 64 px crops, batch 4 (the paper: 1),
-and residual generators (``residual=True``: output = input + correction, so both start as the identity;
-the domains differ only by the degradation).
+generator took 4 s per step on the shared machine, width 16 1.6 s), 64 px crops, batch 4 (the paper: 1).
+The generators are the paper's plain ones: residual generators (``model.generator.residual=True``, output =
+input + correction) start at the identity, where the L1 cycle and identity terms pin them (L1's gradient
+does not shrink near 0): in 22-minute runs F stayed the identity to 49 dB (rain) and 95 dB (night)
+(``benchmarks/results/translation.md``).
 """
 
 import ml_collections
@@ -34,7 +36,7 @@ def unpaired_photos_config(name: str, degradation_b: dict) -> ml_collections.Con
     config.model.name = "cyclegan"
     config.model.loss = "least_squares"
     config.model.generator = ml_collections.ConfigDict(
-        {"type": "resnet_translator", "width": 16, "blocks": 6, "norm": "instance", "residual": True})
+        {"type": "resnet_translator", "width": 16, "blocks": 6, "norm": "instance", "residual": False})
     config.model.discriminator = ml_collections.ConfigDict(
         {"type": "patchgan", "width": 32, "n_layers": 3, "norm": "instance"})
     config.model.cycle_weight = 10.0
