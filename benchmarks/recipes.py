@@ -61,6 +61,9 @@ from provenance import load_average, machine, utc_now  # noqa: E402
 
 from tfgan_apps import evaluation, trainer  # noqa: E402
 from tfgan_apps.data import load_source  # noqa: E402
+from tfgan_apps.errors import ConfigError, DataError  # noqa: E402
+
+TfganDataError = (ConfigError, DataError)
 from tfgan_apps.metrics import features as feature_nets  # noqa: E402
 from tfgan_apps.metrics.spec import evaluate  # noqa: E402
 
@@ -136,13 +139,20 @@ def load_config(path: str) -> ml_collections.ConfigDict:
     return module.get_config()
 
 
-def family_of(config: ml_collections.ConfigDict, source: Any) -> str:
-    """The family a recipe is scored in (restoration by model, the rest by data source)."""
+def family_of(config: ml_collections.ConfigDict, source: Any) -> str | None:
+    """The family a recipe is scored in (restoration by model, the rest by data source); None when this
+    benchmark has no metric for it (unpaired translation, user folders, ...)."""
+    from tfgan_apps.data import anomaly
+
     if config.model.name == "pix2pix":
         return "restoration"
+    if anomaly.enabled(config.data):  # trained on the normal class only: scored by benchmarks/anomaly.py
+        return None
     if source.kind in ("points", "signal"):
         return source.kind
-    return "digits" if evaluation.is_digits(source) else "faces"
+    if evaluation.is_digits(source):
+        return "digits"
+    return "faces" if source.name == "lfw" else None
 
 
 # ---------------------------------------------------------------------------- scoring
@@ -263,6 +273,12 @@ def run_recipe(name: str, path: str, workdir: str, num_samples: int) -> dict[str
     config = load_config(path)
     row: dict[str, Any] = {"recipe": name, "date": utc_now(), "load_start": load_average(),
                            "steps": int(config.train.steps), "model": config.model.name}
+    try:
+        family = family_of(config, load_source(config.data))
+    except TfganDataError as error:  # e.g. folder_rgb's placeholder folder: the user's own data
+        return {**row, "skipped": f"needs the user's data ({error})"}
+    if family is None:
+        return {**row, "skipped": f"no metric here for model {config.model.name!r} on {config.data.source!r}"}
     start, cpu = time.perf_counter(), os.times()
     result = trainer.train(config, workdir)
     after = os.times()
@@ -270,7 +286,6 @@ def run_recipe(name: str, path: str, workdir: str, num_samples: int) -> dict[str
     row["cpu_seconds"] = (after.user + after.system) - (cpu.user + cpu.system)
     row["load_end"] = load_average()
     model, source = result["model"], load_source(config.data)
-    family = family_of(config, source)
     start = time.perf_counter()
     if family == "points":
         scores, real = score_points(model, source, SAMPLE_SEED)
@@ -331,9 +346,10 @@ def markdown(rows: Mapping[str, Mapping[str, Any]], recipes: Sequence[str], head
     missing = [r for r in recipes if r not in rows]
     if missing:
         lines += ["## Not measured yet", "", ", ".join(f"`{r}`" for r in missing), ""]
-    failed = [r for r in recipes if r in rows and rows[r].get("error")]
-    for r in failed:
-        lines.append(f"- `{r}` failed: {rows[r]['error']}")
+    for r in recipes:
+        if r in rows and (rows[r].get("error") or rows[r].get("skipped")):
+            lines.append(f"- `{r}`: " + (f"failed: {rows[r]['error']}" if rows[r].get("error")
+                                         else f"not scored ({rows[r]['skipped']})"))
     return "\n".join(lines).rstrip() + "\n"
 
 
