@@ -15,7 +15,7 @@ import ml_collections  # noqa: E402
 import pytest  # noqa: E402
 
 from tfgan_apps.config import base_config  # noqa: E402
-from tfgan_apps.configs import recipe_path  # noqa: E402
+from tfgan_apps.configs import load  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -31,8 +31,7 @@ def import_path(path: str, name: str) -> types.ModuleType:
 
 def load_recipe(name_or_path: str) -> ml_collections.ConfigDict:
     """``get_config()`` of a recipe: a shipped recipe's name (``"sngan_digits"``) or a path to a config file."""
-    path = name_or_path if name_or_path.endswith(".py") else recipe_path(name_or_path)
-    return import_path(path, "recipe_" + os.path.basename(path)[:-3]).get_config()
+    return load(name_or_path)
 
 
 def tiny_config(**overrides: object) -> ml_collections.ConfigDict:
@@ -72,7 +71,7 @@ TINY_FLAGS = [
 ]
 
 
-def run_cli(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_cli(*args: str, env: dict | None = None, timeout: float = 900) -> subprocess.CompletedProcess:
     """Runs ``python -m tfgan_apps.<module>`` style commands in a fresh process from the repo root."""
     full_env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", TFGAN_PROGRESS="0", **(env or {}))
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=full_env, capture_output=True, text=True,

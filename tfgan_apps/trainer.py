@@ -208,7 +208,8 @@ class Trainer:
 
     The same object serves ``tfgan-train``, the benchmarks and a notebook::
 
-        trainer = Trainer(load_config("dcgan_digits"), "runs/dcgan")
+        from tfgan_apps import configs
+        trainer = Trainer(configs.load("dcgan_digits"), "runs/dcgan")
         trainer.fit()                          # trains or resumes to config.train.steps, exports
         trainer.evaluate(["fcd", "kid"], 1000) # metrics, appended to runs/dcgan/eval.json
         trainer.export()                       # re-export the SavedModels
@@ -237,7 +238,7 @@ class Trainer:
         """Trains (or resumes) to ``config.train.steps`` and exports; see ``train``."""
         return _train(self.run, profile_steps)
 
-    def evaluate(self, metrics: Any = ("fcd", "kid", "cs", "prdc"), num_samples: int = 1000, features: str = "auto",
+    def evaluate(self, metrics: Any = ("auto",), num_samples: int = 1000, features: str = "auto",
                  seed: int = 0, **kwargs: Any) -> dict[str, Any]:
         """Scores the current model (``evaluation.evaluate_run``) and appends the record to ``eval.json``."""
         from tfgan_apps import evaluation

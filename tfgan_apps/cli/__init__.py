@@ -23,7 +23,7 @@ from typing import Any
 
 from absl import app, flags
 
-from tfgan_apps.configs import recipe_names, recipe_path
+from tfgan_apps.configs import load, recipe_names, recipe_path
 from tfgan_apps.errors import ConfigError, DataError, TrainingError
 
 HELP_FLAGS = ("--help", "-h", "-help", "--helpshort", "-?")
@@ -66,6 +66,8 @@ def _load_recipe(value: str) -> Any:
     import importlib.util
 
     path, _, arg = value.partition(":")
+    if not arg:
+        return load(path)
     spec = importlib.util.spec_from_file_location(f"_recipe_{os.path.basename(path)[:-3]}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -118,7 +120,7 @@ def module_key(main: Callable[..., Any]) -> str:
 def help_text(main: Callable[..., Any], program: str) -> str:
     """The module docstring of ``main``'s command, then its own flags with their help and defaults."""
     doc = (sys.modules[main.__module__].__doc__ or "").strip().replace("``", "")
-    own = flags.FLAGS.module_help(module_key(main)).split("\n", 1)[-1]  # without the module-name header
+    own = flags.FLAGS.module_help(module_key(main)).strip("\n").split("\n", 1)[-1]  # without the module name
     overrides = "Any recipe field can be overridden: --config.train.steps=200. " if "--config:" in own else ""
     return (f"{doc}\n\nflags of {program}:\n{own}\n\n{overrides}"
             "Try --helpfull for every flag (TensorFlow's and absl's too).\n")

@@ -8,6 +8,7 @@ that ``config_flags.DEFINE_config_file`` loads.
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 RECIPE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -34,3 +35,20 @@ def check_placeholders(config: Any) -> None:
 
         raise ConfigError("this recipe trains on your own images: pass --config.data.source=folder:/path/to/photos "
                           "(config.data.source in Python)")
+
+
+def load(name_or_path: str) -> Any:
+    """``get_config()`` of a shipped recipe by name (``"dcgan_digits"``) or of a config file by path."""
+    import importlib.util
+
+    from tfgan_apps.errors import ConfigError
+
+    path = name_or_path if name_or_path.endswith(".py") or os.sep in name_or_path else recipe_path(name_or_path)
+    if not os.path.isfile(path):
+        raise ConfigError(f"no recipe {name_or_path!r}; shipped recipes: {', '.join(recipe_names())}")
+    name = f"_recipe_{os.path.basename(path)[:-3]}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module.get_config()
