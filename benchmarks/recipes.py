@@ -188,7 +188,8 @@ def score_digits(fake: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
 
 
 def _flat(x: np.ndarray) -> dict[str, np.ndarray]:
-    return {"features": np.asarray(x, np.float32).reshape(len(x), -1)}
+    flat = np.asarray(x, np.float32).reshape(len(x), -1)
+    return {"features": flat, "samples": flat}
 
 
 def halves(real: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
