@@ -144,6 +144,8 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     for family, study in studies.items():
         for t in study.get_trials(deepcopy=False):
+            if t.number >= args.trials_per_family:  # equal budgets: a study of an interrupted run may hold more
+                continue
             score = sweep.trial_score(t)
             rows.append({"family": family, "number": t.number, "state": t.state.name, "score": score,
                          "steps": t.user_attrs.get("step", ""), **t.params,
