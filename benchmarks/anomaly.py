@@ -323,7 +323,7 @@ def table(cache: dict[str, Any], metric: str, methods: list[str], digits: list[i
                 cells.append("—")
             else:
                 mean, se = mean_se(vals)
-                cells.append(f"{mean:.3f} ± {se:.3f} ({len(vals)})")
+                cells.append(f"{mean:.3f} ± {se:.3f} ({len(vals)})" if len(vals) > 1 else f"{mean:.3f} (1)")
         lines.append(f"| {digit} | " + " | ".join(cells) + " |")
     cells = []
     for m in methods:
@@ -339,9 +339,11 @@ def table(cache: dict[str, Any], metric: str, methods: list[str], digits: list[i
             vals = [cache[f"{m}/{d}/{s}"][metric] for d in complete if f"{m}/{d}/{s}" in cache]
             if len(vals) == len(complete):
                 per_seed.append(float(np.mean(vals)))
-        if per_seed:
+        if len(per_seed) > 1:
             mean, se = mean_se(per_seed)
-            cells.append(f"**{mean:.3f}** ± {se:.3f} ({len(complete)} digits)")
+            cells.append(f"**{mean:.3f}** ± {se:.3f} ({len(complete)} digits, {len(per_seed)} seeds)")
+        elif per_seed:
+            cells.append(f"**{per_seed[0]:.3f}** ({len(complete)} digits, 1 seed)")
         else:
             cells.append(f"{np.mean([np.mean(done[d]) for d in complete]):.3f} ({len(complete)} digits, seeds uneven)")
     lines.append("| mean over digits | " + " | ".join(cells) + " |")
@@ -381,7 +383,8 @@ def write_report(cache: dict[str, Any], args: argparse.Namespace) -> None:
         "trains on the other nine classes (80 % of each, split drawn with the seed) and is tested on the "
         "held-out 20 % of normals plus all examples of k (≈ 36 % anomalies). Digits at "
         f"{args.image_size}×{args.image_size}. Cells: mean ± standard error over seeds (number of seeds); the "
-        "last row averages the per-seed means over the digits that have results. Higher is better.",
+        "last row: the mean over the digits that have results of each seed's mean, ± its standard error over "
+        "the seeds that cover all those digits. Higher is better.",
         "",
         "## AUROC",
         "",
@@ -424,7 +427,8 @@ def write_report(cache: dict[str, Any], args: argparse.Namespace) -> None:
     lines += ["", "Settings of the cached results (`--flag=value` of `benchmarks/anomaly.py`):", ""]
     for m in methods:
         settings = sorted({v.get("settings", "image_size=16") for k, v in cache.items() if k.startswith(m + "/")})
-        lines.append(f"- {LABELS[m]}: " + "; ".join(settings))
+        done = sum(1 for k in cache if k.startswith(m + "/") and len(k.split("/")) == 3)
+        lines.append(f"- {LABELS[m]}: " + "; ".join(settings) + f" — {done} of 30 (digit, seed) runs done")
     lines.append("")
     with open(REPORT, "w") as f:
         f.write("\n".join(lines))
