@@ -251,7 +251,14 @@ def _top_level_imports(path: str, module: str) -> set[str]:
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             if node.module.startswith("tfgan_apps"):
-                found.add(node.module)
+                # ``from tfgan_apps import losses`` imports the submodule, not the package's own names.
+                package_dir = os.path.join(ROOT, *node.module.split("."))
+                for alias in node.names:
+                    sub = os.path.join(package_dir, alias.name)
+                    if os.path.isdir(sub) or os.path.isfile(sub + ".py"):
+                        found.add(f"{node.module}.{alias.name}")
+                    else:
+                        found.add(node.module)
         elif isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.startswith("tfgan_apps"))
     return found
