@@ -35,6 +35,7 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
+from tfgan_apps.callbacks import PeriodicCallback
 from tfgan_apps.errors import ConfigError
 from tfgan_apps.metrics.spec import evaluate
 from tfgan_apps.progress import progress_bar
@@ -273,19 +274,18 @@ def write_results(workdir: str, step: int, results: Mapping[str, Any], writer: A
     return path
 
 
-class EvalCallback(keras.callbacks.Callback):
-    """Computes metrics every ``every`` steps during training and logs them as ``Eval/<key>``."""
+class EvalCallback(PeriodicCallback):
+    """Computes metrics every ``every`` steps and at the final step of the run; logs them as ``Eval/<key>``."""
 
     def __init__(self, writer: Any, every: int, names: Sequence[str], source: Any, num_samples: int,
-                 features: str = "auto", cache_dir: str | None = None) -> None:
-        super().__init__()
-        self.writer, self.every, self.names, self.source = writer, every, list(names), source
+                 features: str = "auto", cache_dir: str | None = None, final_step: int | None = None) -> None:
+        super().__init__(every, final_step)
+        self.writer, self.names, self.source = writer, list(names), source
         self.num_samples, self.features, self.cache_dir = num_samples, features, cache_dir
         self._extractor: FeatureFn | None = None
 
-    def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
-        step = int(self.model.step.numpy())
-        if step % self.every:
+    def on_period(self, step: int, logs: Mapping[str, Any]) -> None:
+        if not self.due(step):
             return
         if self._extractor is None:
             self._extractor = feature_fn(self.features, self.source, self.cache_dir)

@@ -137,7 +137,8 @@ def eval_callbacks(config: ml_collections.ConfigDict, writer: Any, source: Sourc
 
     names = [m.strip() for m in eval_cfg.metrics.split(",") if m.strip()]
     check_metrics(names, resolve_features(eval_cfg.features, source))  # refused before training, not at step N
-    return [EvalCallback(writer, eval_cfg.every, names, source, eval_cfg.num_samples, eval_cfg.features)]
+    return [EvalCallback(writer, eval_cfg.every, names, source, eval_cfg.num_samples, eval_cfg.features,
+                         final_step=config.train.steps)]
 
 
 def degradation_from(data_cfg: Any) -> Any:
@@ -357,8 +358,9 @@ def _fit(run: Run, start: int, end: int, guard: cb.NonFiniteGuard,
             hp.hparams(_hparams(config))
     reference = run.source.examples(1000) if run.source.kind == "points" else None
     callbacks = [
-        cb.ScalarLogger(writer, config.train.log_every),
-        cb.SampleGrid(writer, config.train.image_every, run.source.kind, config.export.grid_size, reference),
+        cb.ScalarLogger(writer, config.train.log_every, final_step=steps),
+        cb.SampleGrid(writer, config.train.image_every, run.source.kind, config.export.grid_size, reference,
+                      final_step=steps),
         *eval_callbacks(config, writer, run.source),
         *model.training_callbacks(writer=writer, source=run.source, config=config),
         cb.Checkpointer(run.manager, config.train.checkpoint_every, steps),
