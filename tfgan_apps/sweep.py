@@ -544,6 +544,9 @@ def run_worker(config: ml_collections.ConfigDict, study_name: str, storage_url: 
         write_csv(os.path.join(workdir, RESULTS_CSV), study.get_trials(deepcopy=False), settings)
 
     while True:
+        # A killed worker's trial stays RUNNING until some worker notices its stale heartbeat: do it before
+        # counting, so that the retry is queued (WAITING) even when the budget looks used up.
+        optuna.storages.fail_stale_trials(study)
         existing = study.get_trials(deepcopy=False)
         waiting = any(t.state == optuna.trial.TrialState.WAITING for t in existing)
         if not waiting and _counted(existing) >= trials:
