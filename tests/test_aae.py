@@ -107,6 +107,7 @@ LOAD_EXPORT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # a fresh TensorFlow process; tests/test_train_cli.py keeps one such test in the default suite
 def test_encoder_and_decoder_export_load_in_a_fresh_process(trained, tmp_path):
     run = trained[0]
     paths = export.save(run.model, run.source, str(tmp_path / "export"))

@@ -9,6 +9,7 @@ import pytest
 from tests.conftest import ROOT, import_path, run_cli
 
 
+@pytest.mark.slow  # 22 s: benchmark smoke test in subprocesses
 def test_memory_table_has_every_run_and_tiles_match_the_whole_image(tmp_path):
     results = tmp_path / "restore_memory.md"
     result = run_cli(os.path.join("benchmarks", "restore_memory.py"), "--runs=160x96:112,160x96:whole",

@@ -138,6 +138,7 @@ LOAD_EXPORT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # a fresh TensorFlow process; tests/test_train_cli.py keeps one such test in the default suite
 def test_export_of_encoder_and_generator_reloads_in_a_fresh_process(trained, tmp_path):
     run, _, _ = trained
     model = run.model

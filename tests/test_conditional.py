@@ -109,6 +109,7 @@ LOAD_EXPORT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # a fresh TensorFlow process; tests/test_train_cli.py keeps one such test in the default suite
 def test_export_takes_z_and_labels_in_a_fresh_process(acgan, tmp_path):
     run = acgan[0]
     path = export.save(run.model, run.source, str(tmp_path / "export"))["generator"]

@@ -137,6 +137,7 @@ LOAD_EXPORT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # a fresh TensorFlow process; tests/test_train_cli.py keeps one such test in the default suite
 def test_export_takes_z_and_codes_and_loads_without_tfgan_apps(trained, tmp_path):
     run, _, _, _, _ = trained
     model = run.model

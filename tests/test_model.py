@@ -109,7 +109,12 @@ def test_mixed_bfloat16_runs_on_cpu(tmp_path):
 RECIPES = sorted(glob.glob(os.path.join(ROOT, "tfgan_apps", "configs", "[!_]*.py")))
 
 
-@pytest.mark.parametrize("path", RECIPES, ids=[os.path.basename(p) for p in RECIPES])
+# Recipes of 10–40 s that their own test files already train (marked slow here; `pytest -m slow` runs them).
+HEAVY = ("cyclegan_night_photos.py", "cyclegan_derain_photos.py", "pggan_digits.py", "bigan1d_signals.py")
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.slow) if os.path.basename(p) in HEAVY else p
+                                  for p in RECIPES], ids=[os.path.basename(p) for p in RECIPES])
 def test_every_recipe_trains_two_steps(tmp_path, path):
     config = load_recipe(path)
     with config.unlocked():

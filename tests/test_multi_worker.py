@@ -77,6 +77,7 @@ def test_two_workers_equal_one_process_and_each_other(single, tmp_path):
     assert all(not os.path.exists(p) for p in temp)
 
 
+@pytest.mark.slow  # 57 s: three worker processes; the 2-worker equality test stays in the default suite
 def test_killed_worker_resumes_to_the_uninterrupted_weights(single, tmp_path):
     workdir, logs = str(tmp_path / "run"), str(tmp_path / "logs")
     env = dict(os.environ, TFGAN_PROGRESS="0")

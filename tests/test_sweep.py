@@ -118,6 +118,7 @@ def test_bad_search_space_field_is_one_clear_line(tmp_path):
     assert not (tmp_path / "trials").exists()
 
 
+@pytest.mark.slow  # 45 s: trains until the first report
 def test_pruned_trial_stops_at_its_first_report(tmp_path):
     """A report worse than prune_worse_than prunes the trial: PRUNED, trained only to the first report."""
     config = cheap_config()

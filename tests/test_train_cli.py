@@ -62,6 +62,7 @@ def test_export_loads_without_tfgan_apps(trained, tmp_path):
     assert result.stdout.strip().splitlines()[-1] == "(3, 16, 16, 1) uint8 (5, 16, 16, 1) uint8 True"
 
 
+@pytest.mark.slow  # 16 s: a second export in a subprocess
 def test_tfgan_export_rewrites_export(trained, tmp_path):
     out = str(tmp_path / "again")
     result = run_cli("-m", "tfgan_apps.cli.export", f"--workdir={trained}", f"--export_dir={out}")
