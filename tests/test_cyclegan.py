@@ -14,8 +14,9 @@ from tests.conftest import run_cli, tiny_config
 from tfgan_apps import export, trainer
 from tfgan_apps.data import make_dataset
 from tfgan_apps.errors import ConfigError
+from tfgan_apps.model_callbacks import TranslationRows
 from tfgan_apps.models.base import G_SALT, Update
-from tfgan_apps.models.cyclegan import CycleGAN, TranslationRows
+from tfgan_apps.models.cyclegan import CycleGAN
 from tfgan_apps.nets.patchgan import patchgan
 
 

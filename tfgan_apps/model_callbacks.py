@@ -5,7 +5,8 @@ All act every N steps and at the final step of the run (``callbacks.PeriodicCall
 * ``AutoencoderPictures`` (adversarial autoencoder): reconstruction pairs and, for 2-D codes, a scatter of the
   codes over prior samples;
 * ``CodeGrid`` (InfoGAN): one grid per continuous code, rows = categories, columns = the code swept over [−1, 1];
-* ``HeldoutAccuracy`` (semi-supervised GAN, or any model with ``classify``): ``Eval/heldout_accuracy``.
+* ``HeldoutAccuracy`` (semi-supervised GAN, or any model with ``classify``): ``Eval/heldout_accuracy``;
+* ``TranslationRows`` (CycleGAN): rows A, G(A), F(G(A)) and B, F(B), G(F(B)).
 """
 
 from __future__ import annotations
@@ -104,3 +105,35 @@ class HeldoutAccuracy(PeriodicCallback):
             tf.summary.scalar("Eval/heldout_accuracy", accuracy)
         self.writer.flush()
         logging.info("step %d: held-out accuracy %.4f on %d examples", step, accuracy, len(self.labels))
+
+
+class TranslationRows(PeriodicCallback):
+    """Every ``every`` steps (and at the end) writes ``Translation/A`` (rows A, G(A), F(G(A))) and
+    ``Translation/B`` (rows B, F(B), G(F(B))) for ``count`` fixed training images of each domain."""
+
+    def __init__(self, writer: tf.summary.SummaryWriter, every: int, source: Any, count: int = 6,
+                 final_step: int | None = None) -> None:
+        super().__init__(every, final_step)
+        self.writer = writer
+        self.images = {key: source.domain_examples(key, count) for key in ("a", "b")}
+
+    def rows(self) -> dict[str, np.ndarray]:
+        """``{"A": [3·n, H, W, C], "B": ...}`` in [-1, 1]: the input row, its translation, its cycle."""
+        model = self.model
+        out = {}
+        for key, there, back in (("a", "ab", "ba"), ("b", "ba", "ab")):
+            x = self.images[key]
+            fake = model.translate(x, there)
+            out[key.upper()] = np.concatenate([x, fake.numpy(), model.translate(fake, back).numpy()])
+        return out
+
+    def on_period(self, step: int, logs: Mapping[str, Any]) -> None:
+        if not self.due(step):
+            return
+        from tfgan_apps.visualize import image_grid
+
+        with self.writer.as_default(step=step):
+            for name, rows in self.rows().items():
+                grid = image_grid(rows, cols=len(rows) // 3)
+                tf.summary.image(f"Translation/{name}", grid[None], step=step)
+        self.writer.flush()

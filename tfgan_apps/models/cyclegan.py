@@ -20,7 +20,7 @@ logged ``d_real`` / ``d_fake`` are means over both discriminators.
 
 Exports ``translator_ab`` (G) and ``translator_ba`` (F), the restorer export of
 ``restoration/export.py``: uint8 images of any size (padded to a multiple of 4 inside).
-TensorBoard (``TranslationRows``): rows A, G(A), F(G(A)) and B, F(B), G(F(B)) every
+TensorBoard (``model_callbacks.TranslationRows``): rows A, G(A), F(G(A)) and B, F(B), G(F(B)) every
 ``train.image_every`` steps.
 """
 
@@ -30,11 +30,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from tfgan_apps import losses
-from tfgan_apps.callbacks import PeriodicCallback
 from tfgan_apps.errors import ConfigError
 from tfgan_apps.models.base import GAN, Update
 from tfgan_apps.nets import build_network
@@ -192,6 +190,8 @@ class CycleGAN(GAN):
 
     def training_callbacks(self, writer: tf.summary.SummaryWriter, source: Any, config: Any) -> list[Any]:
         """The A, G(A), F(G(A)) / B, F(B), G(F(B)) picture rows."""
+        from tfgan_apps.model_callbacks import TranslationRows
+
         return [TranslationRows(writer, config.train.image_every, source, final_step=config.train.steps)]
 
     # ------------------------------------------------------------------ template hooks
@@ -254,35 +254,3 @@ class CycleGAN(GAN):
                                ) -> dict[str, tf.Tensor]:
         """w_adv on the adversarial terms, λ on the cycle term, λ_id on the identity term."""
         return {"g_adv": self.adversarial_weight, "cycle": self.cycle_weight, "identity": self.identity_weight}
-
-
-class TranslationRows(PeriodicCallback):
-    """Every ``every`` steps (and at the end) writes ``Translation/A`` (rows A, G(A), F(G(A))) and
-    ``Translation/B`` (rows B, F(B), G(F(B))) for ``count`` fixed training images of each domain."""
-
-    def __init__(self, writer: tf.summary.SummaryWriter, every: int, source: Any, count: int = 6,
-                 final_step: int | None = None) -> None:
-        super().__init__(every, final_step)
-        self.writer = writer
-        self.images = {key: source.domain_examples(key, count) for key in DOMAINS}
-
-    def rows(self) -> dict[str, np.ndarray]:
-        """``{"A": [3·n, H, W, C], "B": ...}`` in [-1, 1]: the input row, its translation, its cycle."""
-        model = self.model
-        out = {}
-        for key, there, back in (("a", "ab", "ba"), ("b", "ba", "ab")):
-            x = self.images[key]
-            fake = model.translate(x, there)
-            out[key.upper()] = np.concatenate([x, fake.numpy(), model.translate(fake, back).numpy()])
-        return out
-
-    def on_period(self, step: int, logs: Mapping[str, Any]) -> None:
-        if not self.due(step):
-            return
-        from tfgan_apps.visualize import image_grid
-
-        with self.writer.as_default(step=step):
-            for name, rows in self.rows().items():
-                grid = image_grid(rows, cols=len(rows) // 3)
-                tf.summary.image(f"Translation/{name}", grid[None], step=step)
-        self.writer.flush()
