@@ -6,10 +6,13 @@ import importlib.util
 import os
 import subprocess
 import sys
+import tempfile
 import types
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ["TFGAN_PROGRESS"] = "0"
+# jit_compile="auto" decisions of the suite go to a cache of its own, never the user's ~/.cache.
+os.environ.setdefault("TFGAN_CACHE_DIR", tempfile.mkdtemp(prefix="tfgan-test-cache-"))
 
 import ml_collections  # noqa: E402
 import pytest  # noqa: E402

@@ -35,7 +35,7 @@ def test_tiny_run_prints_every_mode_with_counted_flops(tmp_path) -> None:
     assert "| 1.00 |" in eager  # the eager loop is its own reference
     assert "- CPU: " in text and "native bf16: " in text  # the CPU's features are printed
     default = next(r for r in rows if "`tfgan-train` defaults" in r)
-    assert "jit_compile=True → True" in default and "mixed_precision=" in default  # the resolved settings
+    assert "jit_compile=auto → " in default and "mixed_precision=" in default  # the resolved settings
     if "torch_bf16" in modes:  # the Keras bf16 row is compared with PyTorch's bf16 autocast row
         cells = {r.split("|")[2].strip(): [c.strip() for c in r.strip("|").split("|")] for r in rows}
         keras_bf16, torch_bf16 = cells["Keras `fit`, mixed bf16"], cells["PyTorch, bf16 autocast"]

@@ -76,7 +76,7 @@ def test_a_plain_signature_does_not_check_shapes_so_ours_do(tmp_path):
 
 def test_generator_signatures_reject_a_wrong_shape_naming_the_input(tmp_path):
     generator = keras.Sequential([keras.Input((4,)), keras.layers.Dense(6)])
-    module = export.GeneratorExport(generator, latent_dim=4, kind="points")
+    module = export.SamplerExport.unconditional(generator, latent_dim=4, kind="points")
     path = export.save_module(module, module.signatures(), str(tmp_path / "generator"))
     loaded = tf.saved_model.load(path)
     serve, sample = loaded.signatures["serving_default"], loaded.signatures["sample"]

@@ -110,9 +110,11 @@ def base_config() -> ml_collections.ConfigDict:
     c.train.image_every = 500
     c.train.checkpoint_every = 500
     c.train.keep_checkpoints = 3
-    # True | False | "auto" (time a few steps each way on the first call and keep the faster; see
-    # models.probe_jit_compile). An object-typed field, so --config.train.jit_compile=auto parses.
-    c.train.jit_compile = ml_collections.FieldReference(True, field_type=object)
+    # "auto" (default: time a few steps with XLA off and on on the first call, keep the faster, cache the
+    # decision per model, shapes and CPU; see models.probe_jit_compile) | True | False. XLA is faster on some
+    # CPUs and models and slower on others (benchmarks/results/train_speed.md), so it is measured, not assumed.
+    # An object-typed field, so --config.train.jit_compile=auto parses.
+    c.train.jit_compile = ml_collections.FieldReference("auto", field_type=object)
     c.train.steps_per_execution = 1
     c.train.mixed_precision = "float32"
     c.train.seed = 0

@@ -1,10 +1,14 @@
 """SavedModel export with serving signatures, written atomically.
 
 Each model names what it exports in ``exportables(source)`` (base GAN: the
-generator). A generator SavedModel has two signatures:
+generator). Every generator is exported by one class, ``SamplerExport``; the
+unconditional one has two signatures:
 
 * ``serving_default(z: float32 [N, latent_dim]) -> {"samples": ...}``
 * ``sample(count: int32 [], seed: int64 []) -> {"samples": ...}``
+
+(conditional models add ``labels`` to both, InfoGAN its codes; see ``SamplerExport``).
+Encoders (BiGAN, AAE) are exported by ``EncoderExport`` (``{"z": ...}``).
 
 Image models return uint8 NHWC in [0, 255]; points and signals return float32.
 Every signature checks the dtype *and* the shape of its inputs (``signature_function``).
@@ -18,7 +22,7 @@ import functools
 import glob
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import keras
@@ -52,34 +56,73 @@ def uint8_to_images(x: tf.Tensor) -> tf.Tensor:
     return tf.cast(x, tf.float32) / 127.5 - 1.0
 
 
-class GeneratorExport(tf.Module):
-    """A generator wrapped with its serving signatures."""
+def output_samples(x: tf.Tensor, kind: str) -> dict[str, tf.Tensor]:
+    """A generator's output as the exports return it: uint8 for images, float32 for points and signals."""
+    return {"samples": images_to_uint8(x) if kind == "image" else tf.cast(x, tf.float32)}
 
-    def __init__(self, generator: keras.Model, latent_dim: int, kind: str) -> None:
-        super().__init__(name="generator_export")
+
+def seed_pair(seed: tf.Tensor, stream: int = 0) -> tf.Tensor:
+    """The stateless seed ``[seed, stream]`` a sampler export draws stream ``stream`` from."""
+    return tf.stack([tf.cast(seed, tf.int64), tf.constant(stream, tf.int64)])
+
+
+class SamplerExport(tf.Module):
+    """The one export of every generator: ``serving_default`` from given inputs, ``sample`` from a seed.
+
+    * ``serving_default(*inputs)`` — the generator's inputs by name (``z`` for every model, plus
+      ``labels`` for the conditional models, ``categorical`` / ``continuous`` for InfoGAN) →
+      ``{"samples": ...}``; ``assemble(*inputs)`` turns them into what the generator is called on.
+    * ``sample(*sample_inputs, seed: int64 [])`` — ``draw(*sample_inputs, seed)`` returns the inputs
+      above from the seed alone (``sample(count, seed)`` for unconditional models, ``sample(labels, seed)``
+      for conditional ones: the labels are what the user chooses, z is drawn).
+    * ``extra`` signatures by name: ``(fn, specs)`` pairs (InfoGAN's ``latent`` takes the full generator input).
+
+    Images come back as uint8 NHWC; points and signals as float32. Every signature checks its inputs'
+    shapes (``signature_function``). Models build theirs with ``exportables`` (``GAN.exportables``: the
+    unconditional one, ``SamplerExport.unconditional``).
+    """
+
+    def __init__(self, generator: keras.Model, kind: str, inputs: Sequence[tf.TensorSpec],
+                 sample_inputs: Sequence[tf.TensorSpec], draw: Callable[..., Sequence[tf.Tensor]],
+                 assemble: Callable[..., Any] | None = None,
+                 extra: dict[str, tuple[Callable[..., Any], Sequence[tf.TensorSpec]]] | None = None) -> None:
+        super().__init__(name="sampler_export")
         self.generator = generator
-        self.latent_dim = latent_dim
         self.kind = kind
-        self.serve = signature_function(self._serve, tf.TensorSpec([None, latent_dim], tf.float32, "z"))
-        self.sample = signature_function(
-            self._sample, tf.TensorSpec([], tf.int32, "count"), tf.TensorSpec([], tf.int64, "seed"))
+        self._assemble = assemble or (lambda *xs: xs[0] if len(xs) == 1 else list(xs))
+        self._draw = draw
+        self.serve = signature_function(self._serve, *inputs)
+        self.sample = signature_function(self._sample, *sample_inputs, tf.TensorSpec([], tf.int64, "seed"))
+        self._extra = {name: signature_function(fn, *specs) for name, (fn, specs) in (extra or {}).items()}
 
-    def _output(self, x: tf.Tensor) -> dict[str, tf.Tensor]:
-        if self.kind == "image":
-            return {"samples": images_to_uint8(x)}
-        return {"samples": tf.cast(x, tf.float32)}
+    @classmethod
+    def unconditional(cls, generator: keras.Model, latent_dim: int, kind: str,
+                      prior: Callable[[tf.Tensor, tf.Tensor], tf.Tensor] | None = None) -> SamplerExport:
+        """``serving_default(z)``, ``sample(count, seed)`` with z ~ ``prior(count, seed_pair)`` (N(0, I) by default)."""
+        def draw(count: tf.Tensor, seed: tf.Tensor) -> list[tf.Tensor]:
+            if prior is not None:
+                return [prior(count, seed_pair(seed))]
+            return [tf.random.stateless_normal(tf.stack([count, latent_dim]), seed=seed_pair(seed))]
 
-    def _serve(self, z: tf.Tensor) -> dict[str, tf.Tensor]:
-        return self._output(self.generator(z, training=False))
+        return cls(generator, kind, inputs=[tf.TensorSpec([None, latent_dim], tf.float32, "z")],
+                   sample_inputs=[tf.TensorSpec([], tf.int32, "count")], draw=draw)
 
-    def _sample(self, count: tf.Tensor, seed: tf.Tensor) -> dict[str, tf.Tensor]:
-        seed_pair = tf.stack([seed, tf.constant(0, tf.int64)])
-        z = tf.random.stateless_normal(tf.stack([count, self.latent_dim]), seed=seed_pair)
-        return self._serve(z)
+    def generate(self, generator_input: Any) -> dict[str, tf.Tensor]:
+        """The generator on an assembled input, as the signatures return it."""
+        return output_samples(self.generator(generator_input, training=False), self.kind)
+
+    def _serve(self, *inputs: tf.Tensor) -> dict[str, tf.Tensor]:
+        return self.generate(self._assemble(*inputs))
+
+    def _sample(self, *args: tf.Tensor) -> dict[str, tf.Tensor]:
+        *given, seed = args
+        return self._serve(*self._draw(*given, seed))
 
     def signatures(self) -> dict[str, Any]:
         """The concrete functions to save as signatures."""
-        return {"serving_default": self.serve.get_concrete_function(), "sample": self.sample.get_concrete_function()}
+        out = {"serving_default": self.serve.get_concrete_function(), "sample": self.sample.get_concrete_function()}
+        out.update({name: fn.get_concrete_function() for name, fn in self._extra.items()})
+        return out
 
 
 class EncoderExport(tf.Module):
@@ -151,7 +194,7 @@ def save_generator(model: keras.Model, export_dir: str, kind: str = "image") -> 
     (``serving_default(z)``, ``sample(count, seed)``); ``kind``: ``image`` (uint8 out), ``points``, ``signal``."""
     generator = getattr(model, "inference_generator", model)
     latent_dim = getattr(model, "latent_dim", None) or int(generator.input_shape[-1])
-    module = GeneratorExport(generator, latent_dim, kind)
+    module = SamplerExport.unconditional(generator, latent_dim, kind)
     return save_module(module, module.signatures(), export_dir)
 
 

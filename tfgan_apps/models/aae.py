@@ -45,7 +45,7 @@ from tfgan_apps import losses
 from tfgan_apps.data.toy import ring_centers
 from tfgan_apps.distribute import replica_draw
 from tfgan_apps.errors import ConfigError
-from tfgan_apps.export import EncoderExport, GeneratorExport
+from tfgan_apps.export import EncoderExport, SamplerExport
 from tfgan_apps.models.base import GAN, ExtraUpdate, Streams, Update
 from tfgan_apps.nets import build_network
 from tfgan_apps.registry import DISCRIMINATORS, ENCODERS, GENERATORS, MODELS
@@ -80,19 +80,6 @@ def reconstruction_error(kind: str, x: tf.Tensor, reconstruction: tf.Tensor) -> 
     if kind == "l1":
         return losses.per_example_mean(tf.abs(diff))
     raise ConfigError(f"unknown model.reconstruction {kind!r}; valid choices: {', '.join(RECONSTRUCTIONS)}")
-
-
-class PriorDecoderExport(GeneratorExport):
-    """The decoder's export: ``serving_default(z)`` as any generator; ``sample(count, seed)`` decodes prior draws."""
-
-    def __init__(self, decoder: keras.Model, latent_dim: int, kind: str, prior: str, radius: float, std: float
-                 ) -> None:
-        self.prior, self.radius, self.std = prior, radius, std
-        super().__init__(decoder, latent_dim, kind)
-
-    def _sample(self, count: tf.Tensor, seed: tf.Tensor) -> dict[str, tf.Tensor]:
-        seed_pair = tf.stack([seed, tf.constant(0, tf.int64)])
-        return self._serve(sample_prior(self.prior, count, self.latent_dim, seed_pair, self.radius, self.std))
 
 
 @MODELS.register("aae")
@@ -171,8 +158,10 @@ class AdversarialAutoencoder(GAN):
     def exportables(self, source: Any) -> dict[str, tf.Module]:
         """The decoder (sampling from the prior) and the encoder."""
         return {
-            "generator": PriorDecoderExport(self.inference_generator, self.latent_dim, source.kind, self.prior,
-                                            self.prior_radius, self.prior_std),
+            "generator": SamplerExport.unconditional(
+                self.inference_generator, self.latent_dim, source.kind,
+                prior=lambda n, seed: sample_prior(self.prior, n, self.latent_dim, seed, self.prior_radius,
+                                                   self.prior_std)),
             "encoder": EncoderExport(self.encoder, source.shape, source.kind),
         }
 

@@ -516,9 +516,9 @@ class GAN(keras.Model):
 
     def exportables(self, source: Any) -> dict[str, tf.Module]:
         """Modules to export as SavedModels, by name (base GAN: the generator, its EMA copy when on)."""
-        from tfgan_apps.export import GeneratorExport
+        from tfgan_apps.export import SamplerExport
 
-        return {"generator": GeneratorExport(self.inference_generator, self.latent_dim, source.kind)}
+        return {"generator": SamplerExport.unconditional(self.inference_generator, self.latent_dim, source.kind)}
 
     @property
     def inference_generator(self) -> keras.Model:

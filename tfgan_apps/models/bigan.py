@@ -100,7 +100,7 @@ class BiGAN(GAN):
         return {**super().get_config(), "encoder": keras.saving.serialize_keras_object(self.encoder)}
 
     def exportables(self, source: Any) -> dict[str, tf.Module]:
-        """``generator`` (z → samples, see ``export.GeneratorExport``) and ``encoder`` (samples → z)."""
+        """``generator`` (z → samples, see ``export.SamplerExport``) and ``encoder`` (samples → z)."""
         return {**super().exportables(source), "encoder": EncoderExport(self.encoder, source.shape, source.kind)}
 
     def tracker_names(self) -> list[str]:

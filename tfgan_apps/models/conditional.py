@@ -29,7 +29,7 @@ import tensorflow as tf
 
 from tfgan_apps.distribute import replica_draw
 from tfgan_apps.errors import ConfigError
-from tfgan_apps.export import images_to_uint8, signature_function
+from tfgan_apps.export import SamplerExport, seed_pair
 from tfgan_apps.models.base import GAN, Streams, Update
 from tfgan_apps.nets import build_network
 from tfgan_apps.nets.conditional import (
@@ -58,37 +58,16 @@ def source_classes(model_cfg: Any, source: Any) -> int:
     return int(source.num_classes)
 
 
-class ConditionalGeneratorExport(tf.Module):
-    """A conditional generator with serving signatures that take labels.
+def conditional_sampler(generator: keras.Model, latent_dim: int, kind: str) -> SamplerExport:
+    """The conditional generator's export: ``serving_default(z, labels)`` and ``sample(labels, seed)`` (z drawn
+    from the seed), both ``-> {"samples"}``."""
+    def draw(labels: tf.Tensor, seed: tf.Tensor) -> list[tf.Tensor]:
+        z = tf.random.stateless_normal(tf.stack([tf.shape(labels)[0], latent_dim]), seed=seed_pair(seed))
+        return [z, labels]
 
-    * ``serving_default(z: float32 [N, latent_dim], labels: int32 [N]) -> {"samples"}``
-    * ``sample(labels: int32 [N], seed: int64 []) -> {"samples"}`` (z drawn from the seed)
-
-    Image samples are uint8 NHWC; other kinds float32.
-    """
-
-    def __init__(self, generator: keras.Model, latent_dim: int, kind: str) -> None:
-        super().__init__(name="conditional_generator_export")
-        self.generator = generator
-        self.latent_dim = latent_dim
-        self.kind = kind
-        self.serve = signature_function(
-            self._serve, tf.TensorSpec([None, latent_dim], tf.float32, "z"), tf.TensorSpec([None], tf.int32, "labels"))
-        self.sample = signature_function(
-            self._sample, tf.TensorSpec([None], tf.int32, "labels"), tf.TensorSpec([], tf.int64, "seed"))
-
-    def _serve(self, z: tf.Tensor, labels: tf.Tensor) -> dict[str, tf.Tensor]:
-        x = self.generator([z, labels], training=False)
-        return {"samples": images_to_uint8(x) if self.kind == "image" else tf.cast(x, tf.float32)}
-
-    def _sample(self, labels: tf.Tensor, seed: tf.Tensor) -> dict[str, tf.Tensor]:
-        seed_pair = tf.stack([seed, tf.constant(0, tf.int64)])
-        z = tf.random.stateless_normal(tf.stack([tf.shape(labels)[0], self.latent_dim]), seed=seed_pair)
-        return self._serve(z, labels)
-
-    def signatures(self) -> dict[str, Any]:
-        """The concrete functions to save as signatures."""
-        return {"serving_default": self.serve.get_concrete_function(), "sample": self.sample.get_concrete_function()}
+    labels = tf.TensorSpec([None], tf.int32, "labels")
+    return SamplerExport(generator, kind, inputs=[tf.TensorSpec([None, latent_dim], tf.float32, "z"), labels],
+                         sample_inputs=[labels], draw=draw)
 
 
 @keras.saving.register_keras_serializable(package="tfgan_apps")
@@ -142,7 +121,7 @@ class ConditionalGAN(GAN):
 
     def exportables(self, source: Any) -> dict[str, tf.Module]:
         """The generator (its EMA copy when on), with signatures that take z and int32 labels."""
-        return {"generator": ConditionalGeneratorExport(self.inference_generator, self.latent_dim, source.kind)}
+        return {"generator": conditional_sampler(self.inference_generator, self.latent_dim, source.kind)}
 
     # ------------------------------------------------------------------ sampling
     def sample_labels(self, batch_size: tf.Tensor, salt: int) -> tf.Tensor:

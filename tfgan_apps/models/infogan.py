@@ -30,7 +30,7 @@ import tensorflow as tf
 
 from tfgan_apps.distribute import replica_draw
 from tfgan_apps.errors import ConfigError
-from tfgan_apps.export import GeneratorExport, signature_function
+from tfgan_apps.export import SamplerExport, seed_pair
 from tfgan_apps.models.base import GAN, Streams, Update
 from tfgan_apps.nets.heads import with_head
 from tfgan_apps.registry import MODELS
@@ -126,8 +126,8 @@ class InfoGAN(GAN):
 
     def exportables(self, source: Any) -> dict[str, tf.Module]:
         """The generator with a serving signature that takes z and the codes."""
-        return {"generator": InfoGANExport(self.generator, self.latent_dim, self.categories, self.continuous,
-                                           source.kind)}
+        return {"generator": infogan_sampler(self.inference_generator, self.latent_dim, self.categories,
+                                             self.continuous, source.kind)}
 
     # ------------------------------------------------------------------ codes
     def sample_codes(self, batch_size: tf.Tensor, salt: int) -> tuple[tf.Tensor, tf.Tensor]:
@@ -257,44 +257,30 @@ def draw_codes(n: Any, categories: int, continuous: int, seed: tf.Tensor) -> tup
     return categorical, continuous_codes
 
 
-class InfoGANExport(tf.Module):
-    """The InfoGAN generator with code-aware serving signatures.
+def infogan_sampler(generator: keras.Model, latent_dim: int, categories: int, continuous: int,
+                    kind: str) -> SamplerExport:
+    """The InfoGAN generator's export, with code-aware signatures, all returning ``{"samples": ...}``:
 
     * ``serving_default(z: float32 [N, latent_dim], categorical: int32 [N], continuous: float32 [N, C])``
     * ``sample(count: int32 [], seed: int64 [])``: random noise and codes
-    * ``latent(z: float32 [N, latent_dim + K + C])``: a full generator input (the base ``GeneratorExport``)
-
-    all returning ``{"samples": ...}`` (uint8 images for image sources).
+    * ``latent(z: float32 [N, latent_dim + K + C])``: a full generator input
     """
+    def assemble(z: tf.Tensor, categorical: tf.Tensor, codes: tf.Tensor) -> tf.Tensor:
+        return tf.concat([z, tf.one_hot(categorical, categories, dtype=tf.float32), codes], axis=-1)
 
-    def __init__(self, generator: keras.Model, latent_dim: int, categories: int, continuous: int,
-                 kind: str) -> None:
-        super().__init__(name="infogan_export")
-        self.base = GeneratorExport(generator, latent_dim + categories + continuous, kind)
-        self.latent_dim, self.categories, self.continuous = latent_dim, categories, continuous
-        self.serve = signature_function(
-            self._serve,
-            tf.TensorSpec([None, latent_dim], tf.float32, "z"),
-            tf.TensorSpec([None], tf.int32, "categorical"),
-            tf.TensorSpec([None, continuous], tf.float32, "continuous"),
-        )
-        self.sample = signature_function(
-            self._sample, tf.TensorSpec([], tf.int32, "count"), tf.TensorSpec([], tf.int64, "seed"))
+    def draw(count: tf.Tensor, seed: tf.Tensor) -> list[tf.Tensor]:
+        z = tf.random.stateless_normal(tf.stack([count, latent_dim]), seed=seed_pair(seed))
+        return [z, *draw_codes(count, categories, continuous, seed_pair(seed, 1))]
 
-    def _serve(self, z: tf.Tensor, categorical: tf.Tensor, continuous: tf.Tensor) -> dict[str, tf.Tensor]:
-        onehot = tf.one_hot(categorical, self.categories, dtype=tf.float32)
-        return self.base.serve(tf.concat([z, onehot, continuous], axis=-1))
+    module: SamplerExport | None = None
 
-    def _sample(self, count: tf.Tensor, seed: tf.Tensor) -> dict[str, tf.Tensor]:
-        z = tf.random.stateless_normal(tf.stack([count, self.latent_dim]), seed=tf.stack([seed, 0]))
-        categorical, continuous = draw_codes(count, self.categories, self.continuous,
-                                             tf.stack([seed, tf.constant(1, tf.int64)]))
-        return self._serve(z, categorical, continuous)
+    def latent(z: tf.Tensor) -> dict[str, tf.Tensor]:
+        return module.generate(z)
 
-    def signatures(self) -> dict[str, Any]:
-        """The concrete functions to save as signatures."""
-        return {
-            "serving_default": self.serve.get_concrete_function(),
-            "sample": self.sample.get_concrete_function(),
-            "latent": self.base.serve.get_concrete_function(),
-        }
+    module = SamplerExport(
+        generator, kind,
+        inputs=[tf.TensorSpec([None, latent_dim], tf.float32, "z"), tf.TensorSpec([None], tf.int32, "categorical"),
+                tf.TensorSpec([None, continuous], tf.float32, "continuous")],
+        sample_inputs=[tf.TensorSpec([], tf.int32, "count")], draw=draw, assemble=assemble,
+        extra={"latent": (latent, [tf.TensorSpec([None, latent_dim + categories + continuous], tf.float32, "z")])})
+    return module

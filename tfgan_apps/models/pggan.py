@@ -217,12 +217,12 @@ class PGGAN(GAN):
 
     def exportables(self, source: Any) -> dict[str, tf.Module]:
         """The generator frozen at the current (stage, α), at the final resolution."""
-        from tfgan_apps.export import GeneratorExport
+        from tfgan_apps.export import SamplerExport
 
         stage, alpha = self.schedule()
         frozen = StageGenerator(self.inference_generator, int(stage.numpy()), float(alpha.numpy()),
                                 self.final_resolution)
-        return {"generator": GeneratorExport(frozen, self.latent_dim, source.kind)}
+        return {"generator": SamplerExport.unconditional(frozen, self.latent_dim, source.kind)}
 
     # ------------------------------------------------------------------ template hooks
     def current_stage(self) -> int:
