@@ -26,6 +26,9 @@ FLAGS = [
     "--config=dcgan_digits", *TINY_FLAGS, f"--config.train.steps={STEPS}",
     "--config.train.checkpoint_every=10", "--config.train.log_every=10", "--config.train.image_every=30",
     "--config.train.keep_checkpoints=10", "--config.export.enabled=False",
+    # A fixed decay window: the 2-worker run stops at step 20 and is compared with step 20 of the 60-step run, so
+    # a schedule over "train.steps" (the recipe's cosine decay) would differ between the two by construction.
+    f"--config.train.lr_decay_steps={STEPS}",
 ]
 
 
