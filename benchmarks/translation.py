@@ -1,7 +1,7 @@
 """Translation benchmark: unpaired de-raining / night → day (CycleGAN), colorization and inpainting (pix2pix).
 
     python benchmarks/translation.py [--minutes=25] [--tasks=derain,night,colorize,inpaint] [--paired_minutes=0]
-        [--set FIELD=VALUE ...] [--workdir=/tmp/tfgan_translation]
+        [--gan_fraction=-1] [--append] [--set FIELD=VALUE ...] [--workdir=/tmp/tfgan_translation]
         [--results=benchmarks/results/translation.md] [--pictures=docs]
 
 Held-out images: each recipe's ``data.eval_photos`` (``chelsea``, ``coffee``; in no training domain),
@@ -19,13 +19,18 @@ Held-out images: each recipe's ``data.eval_photos`` (``chelsea``, ``coffee``; in
   F(B) of 100 B-domain training crops and 100 A-domain crops, next to the KID of the untranslated B crops.
 * ``colorize`` — recipe ``colorize_photos``: rows grayscale input and ours; colourfulness (Hasler &
   Süsstrunk 2003) of each next to the truth's.
-* ``inpaint`` — recipe ``inpaint_photos``: holes re-drawn with their mask for the held-out crops
-  (``mask`` with ``with_mask=True``, the recipe's settings otherwise); G's output is pasted into the holes;
-  PSNR/SSIM inside the holes (``hole_psnr`` / ``hole_ssim``) for biharmonic inpainting, mean fill and ours.
+* ``inpaint`` — recipe ``inpaint_photos``: holes drawn with their mask for the held-out crops
+  (``mask`` with ``with_mask=True``, the recipe's settings otherwise); ours gets the holed image and the
+  mask channel and returns the composite (known pixels kept); PSNR/SSIM inside the holes
+  (``hole_psnr`` / ``hole_ssim``) for biharmonic inpainting, mean fill and ours.
 
 Every model trains for ``--minutes`` of wall-clock time after its first (tracing) step
 (``restoration.train_for``: its learning-rate decay window is fitted to the budget), tasks one after
-another. Outputs: the table on stdout and in ``--results`` with date, machine, load and command; a picture
+another. The pix2pix tasks (colorize, inpaint) spend ``1 − gan_fraction`` of it on the reconstruction
+loss (row "L1": the PSNR-oriented model) and the rest on the GAN phase (row "then GAN fine-tuning");
+``--gan_fraction`` defaults to the recipe's ``1 − pretrain_steps / steps``. ``--append`` adds the run as a
+section of the results file instead of rewriting it. Outputs: the table on stdout and in ``--results``
+with date, machine, load and command; a picture
 per task in ``--pictures`` (``translation_<task>.png``) with column titles.
 """
 
@@ -160,6 +165,34 @@ def paired_row(task: str, unpaired_config: Any, inputs: list[np.ndarray], truths
     return scored(task, "paired pix2pix L1 (upper bound)", outputs, truths, note=note, kind="paired")
 
 
+def paired_phases(task: str, config: Any, args: argparse.Namespace) -> list[tuple[str, Any, str]]:
+    """Trains a pix2pix recipe for ``--minutes``: the reconstruction phase for ``1 − gan_fraction`` of the time,
+    then the GAN phase (resumed from the checkpoint at the step reached, as ``benchmarks/restoration.py``
+    does). ``gan_fraction`` is ``--gan_fraction``, or the recipe's ``1 − pretrain_steps / steps``.
+    Returns (label, restore function on [-1, 1] inputs, note) per phase."""
+    import shutil
+
+    workdir = os.path.join(args.workdir, task)
+    shutil.rmtree(workdir, ignore_errors=True)
+    fraction = args.gan_fraction
+    if fraction < 0:
+        fraction = max(0.0, 1.0 - config.model.pretrain_steps / config.train.steps)
+    if not config.model.adversarial_weight:
+        fraction = 0.0
+    budget = args.minutes * 60.0
+    with config.unlocked():
+        config.model.pretrain_steps = 10**9  # phase 1: reconstruction loss only, until its time is up
+    run, note, _ = train_for(config, workdir, budget * (1.0 - fraction))
+    model = run.model
+    out = [(f"L1 ({config.model.get('content_loss', 'l1')})", model.restore, note)]
+    if fraction <= 0:
+        return out
+    with config.unlocked():
+        config.model.pretrain_steps = int(model.step.numpy())  # phase 2 resumes at the end of pretraining
+    run, note, _ = train_for(config, workdir, budget * fraction)
+    return out + [("then GAN fine-tuning", run.model.restore, "+" + note)]
+
+
 def colorize_task(args: argparse.Namespace) -> tuple[list[Row], list[np.ndarray]]:
     """Colorization: the grayscale input and ours, with colourfulness next to the truth's."""
     config = load_config(TASKS["colorize"])
@@ -169,16 +202,19 @@ def colorize_task(args: argparse.Namespace) -> tuple[list[Row], list[np.ndarray]
     truth_c = float(np.mean([tr.colourfulness(t) for t in truths]))
     rows = [scored("colorize", "grayscale input", inputs, truths, kind="input",
                    colourfulness=float(np.mean([tr.colourfulness(x) for x in inputs])), truth_colourfulness=truth_c)]
-    run, note, _ = train_for(config, os.path.join(args.workdir, "colorize"), args.minutes * 60)
-    outputs = apply(model_fn(run.model.restore), inputs)
-    rows.append(scored("colorize", "ours: pix2pix colorize_photos", outputs, truths, note=note, kind="ours",
-                       colourfulness=float(np.mean([tr.colourfulness(o) for o in outputs])),
-                       truth_colourfulness=truth_c))
+    for label, restore, note in paired_phases("colorize", config, args):
+        outputs = apply(model_fn(restore), inputs)
+        rows.append(scored("colorize", f"ours: pix2pix colorize_photos, {label}", outputs, truths, note=note,
+                           kind="ours", colourfulness=float(np.mean([tr.colourfulness(o) for o in outputs])),
+                           truth_colourfulness=truth_c))
     return rows, truths
 
 
 def inpaint_task(args: argparse.Namespace) -> tuple[list[Row], list[np.ndarray]]:
-    """Inpainting: biharmonic, mean fill and ours, scored inside the holes; returns the rows and the truths."""
+    """Inpainting: biharmonic, mean fill and ours, scored inside the holes; returns the rows and the truths.
+
+    The held-out holes are drawn with their mask (``with_mask=True``); ours gets the holed image and the mask
+    (the recipe's mask channel) and returns the composite (known pixels kept), as its export does."""
     config = load_config(TASKS["inpaint"])
     overrides_lib.apply_items(config, args.set)
     with_mask = {**config.data.degradation.to_dict(), "with_mask": True}
@@ -194,11 +230,16 @@ def inpaint_task(args: argparse.Namespace) -> tuple[list[Row], list[np.ndarray]]
                    truths, masks=masks),
             scored("inpaint", "mean fill", [tr.mean_fill(x, m)[0] for x, m in zip(inputs, masks)], truths,
                    masks=masks)]
-    run, note, _ = train_for(config, os.path.join(args.workdir, "inpaint"), args.minutes * 60)
-    raw = apply(model_fn(run.model.restore), inputs)
-    outputs = [m[..., None] * o + (1 - m[..., None]) * x for o, x, m in zip(raw, inputs, masks)]
-    rows.append(scored("inpaint", "ours: pix2pix inpaint_photos (no mask channel)", outputs, truths, note=note,
-                       kind="ours", masks=masks))
+    degraded = [p[1] for p in pairs]
+    channel = "mask channel" if config.data.degradation.get("with_mask", False) else "no mask channel"
+    for label, restore, note in paired_phases("inpaint", config, args):
+        if channel == "mask channel":
+            outputs = [tr.to_unit(np.asarray(restore(d[None]))[0]) for d in degraded]
+        else:  # a model without the mask channel: paste its output into the holes
+            raw = apply(model_fn(restore), inputs)
+            outputs = [m[..., None] * o + (1 - m[..., None]) * x for o, x, m in zip(raw, inputs, masks)]
+        rows.append(scored("inpaint", f"ours: pix2pix inpaint_photos ({channel}), {label}", outputs, truths,
+                           note=note, kind="ours", masks=masks))
     return rows, truths
 
 
@@ -277,22 +318,30 @@ def targets(task: str, rows: list[Row]) -> str:
             need, what = max(need, median + 1e-9), what + " and > median filter"
         ok = ours["psnr"] >= need
         return f"{task}: {what}: need {need:.2f}, ours {ours['psnr']:.2f} → {'**met**' if ok else '**not met**'}"
-    if task == "colorize":
-        ratio = ours["colourfulness"] / max(ours["truth_colourfulness"], 1e-9)
-        ok = ours["psnr"] >= given["psnr"] + 1.0 and abs(ratio - 1) <= 0.25
-        return (f"colorize: PSNR ≥ grayscale + 1 dB ({given['psnr'] + 1:.2f}) and colourfulness within 25 % of the "
-                f"truth's: ours {ours['psnr']:.2f} dB, colourfulness ratio {ratio:.2f} → "
-                f"{'**met**' if ok else '**not met**'}")
-    biharmonic = next(r for r in rows if r.method.startswith("biharmonic")).metrics["psnr"]
-    ok = ours["psnr"] >= biharmonic
-    return (f"inpaint: hole PSNR ≥ biharmonic ({biharmonic:.2f}): ours {ours['psnr']:.2f} → "
-            f"{'**met**' if ok else '**not met**'}")
+    lines = []
+    for row in (r for r in rows if r.kind == "ours"):
+        ours, label = row.metrics, row.method.split(", ", 1)[-1]
+        if task == "colorize":
+            ratio = ours["colourfulness"] / max(ours["truth_colourfulness"], 1e-9)
+            ok = ours["psnr"] >= given["psnr"] + 1.0 and abs(ratio - 1) <= 0.25
+            lines.append(f"colorize: PSNR ≥ grayscale + 1 dB ({given['psnr'] + 1:.2f}) and colourfulness within "
+                         f"25 % of the truth's: {label}: {ours['psnr']:.2f} dB, colourfulness ratio {ratio:.2f} → "
+                         f"{'**met**' if ok else '**not met**'}")
+        else:
+            biharmonic = next(r for r in rows if r.method.startswith("biharmonic")).metrics["psnr"]
+            ok = ours["psnr"] >= biharmonic
+            lines.append(f"inpaint: hole PSNR ≥ biharmonic ({biharmonic:.2f}): {label}: {ours['psnr']:.2f} → "
+                         f"{'**met**' if ok else '**not met**'}")
+    return "\n- ".join(lines)
 
 
 def markdown(results: list[tuple[str, list[Row], list[str]]], args: argparse.Namespace, started: str,
              command: str, load: str) -> str:
-    """The results file: provenance, one table per task, targets, pictures."""
-    lines = ["# Translation benchmark: held-out bundled photos", "",
+    """The results file: provenance, one table per task, targets, pictures (with ``--append``: one section of
+    the existing file, its headings one level down)."""
+    title = (f"## Run of {started}: {', '.join(task for task, _, _ in results)}" if args.append
+             else "# Translation benchmark: held-out bundled photos")
+    lines = [title, "",
              f"- date (UTC): {started}",
              f"- machine: {machine()}; {load}; indicative, machine shared with other sessions",
              f"- command: `{command}`",
@@ -304,11 +353,12 @@ def markdown(results: list[tuple[str, list[Row], list[str]]], args: argparse.Nam
     for task, rows, _ in results:
         extra = sorted({k for r in rows for k in r.metrics} - {"psnr", "ssim"})
         hole = " (holes)" if task == "inpaint" else ""
-        lines += [f"## {task}", "", f"| method | PSNR{hole} | SSIM{hole} | " + " | ".join(extra) + " | notes |",
-                  "|---|---|---|" + "---|" * len(extra) + "---|"]
+        heading = "###" if args.append else "##"
+        lines += [f"{heading} {task}", "", f"| method | PSNR{hole} | SSIM{hole} | " + "".join(f"{k} | " for k in extra)
+                  + "notes |", "|---|---|---|" + "---|" * len(extra) + "---|"]
         for r in rows:
-            values = " | ".join(f"{r.metrics[k]:.3g}" if k in r.metrics else "" for k in extra)
-            lines.append(f"| {r.method} | {r.metrics['psnr']:.2f} | {r.metrics['ssim']:.4f} | {values} | {r.note} |")
+            values = "".join((f"{r.metrics[k]:.3g}" if k in r.metrics else "") + " | " for k in extra)
+            lines.append(f"| {r.method} | {r.metrics['psnr']:.2f} | {r.metrics['ssim']:.4f} | {values}{r.note} |")
         lines.append("")
     lines += ["Targets (issue 18):", ""] + [f"- {targets(task, rows)}" for task, rows, _ in results]
     lines += ["", "Pictures (128 px centre crop of each held-out photo per row):", ""]
@@ -338,12 +388,17 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=25.0, help="training wall-clock minutes per model")
     parser.add_argument("--paired_minutes", type=float, default=0.0,
                         help="minutes of the paired pix2pix upper bound of derain / night (0 = skip)")
+    parser.add_argument("--gan_fraction", type=float, default=-1.0,
+                        help="colorize / inpaint: fraction of --minutes in the GAN phase after the L1 phase "
+                             "(-1 = the recipe's 1 - pretrain_steps / steps; 0 = L1 only)")
     parser.add_argument("--set", action="append", default=[], type=overrides_lib.parse_item, metavar="FIELD=VALUE",
                         help="a config override for every task (repeatable)")
     parser.add_argument("--tasks", default="derain,night,colorize,inpaint", help="subset of " + ",".join(TASKS))
     parser.add_argument("--workdir", default="/tmp/tfgan_translation", help="scratch run directories")
     parser.add_argument("--results", default=os.path.join(ROOT, "benchmarks", "results", "translation.md"),
                         help="markdown results file ('' = do not write)")
+    parser.add_argument("--append", action="store_true",
+                        help="append this run as a section of --results instead of rewriting the file")
     parser.add_argument("--pictures", default=os.path.join(ROOT, "docs"), help="folder of the picture PNGs")
     parser.add_argument("--degradations_only", action="store_true",
                         help="only draw the degradations picture (translation_degradations.png) and exit")
@@ -363,8 +418,9 @@ def main() -> None:
     results = [(task, *run_task(task, args)) for task in tasks]
     if args.results:
         os.makedirs(os.path.dirname(os.path.abspath(args.results)), exist_ok=True)
-        with open(args.results, "w") as f:
-            f.write(markdown(results, args, started, command, load_note(load_start, load_average())))
+        with open(args.results, "a" if args.append else "w") as f:
+            text = markdown(results, args, started, command, load_note(load_start, load_average()))
+            f.write(("\n" if args.append else "") + text)
         print(f"wrote {args.results} after {(time.monotonic() - t0) / 60:.1f} min")
 
 

@@ -1,7 +1,17 @@
-"""``tfgan-restore``: denoise / de-rain / super-resolve images of any size with an exported restorer.
+"""``tfgan-restore``: denoise / de-rain / super-resolve / colorize / inpaint images of any size with an exported
+restorer.
 
     tfgan-restore --model=RUN/export/restorer --input=photo.png --output=restored.png [--tile=256 --overlap=32]
     tfgan-restore --model=RUN/export/restorer --input=in_dir/ --output=out_dir/ [--self_ensemble]
+    tfgan-restore --model=INPAINT_RUN/export/restorer --input=photo.png --mask=holes.png --output=filled.png
+    tfgan-restore --model=INPAINT_RUN/export/restorer --input=photo_with_alpha.png --output=filled.png
+
+Inpainting models (recipe ``inpaint_photos``) need the holes: ``--mask`` is an image of the input's size,
+white (≥ 128 after conversion to grey) = hole, black = known pixel; for a directory ``--input``,
+``--mask`` is a directory holding a mask of the same relative name (any image extension) for every
+input. Without ``--mask`` the input's alpha channel is the mask: transparent (alpha < 128) = hole, so a
+PNG with the holes erased in an image editor works as it is. Known pixels are returned unchanged, the
+holes are filled by the model (their input pixels are ignored).
 
 Each image is cut into overlapping ``tile``×``tile`` tiles that are restored in
 batches of ``--batch`` and blended with a smooth window (``restoration.inference.tiled_apply``),
@@ -35,6 +45,12 @@ _SELF_ENSEMBLE = flags.DEFINE_bool(
     "self_ensemble", False,
     "Average the model over the 8 rotations / reflections of each tile (EDSR+): 8× slower, usually a little "
     "higher PSNR.")
+
+_MASK = flags.DEFINE_string(
+    "mask", None,
+    "Inpainting models only: the hole mask, an image of the input's size, white (>= 128) = hole; a directory "
+    "of masks with the inputs' relative names for a directory --input. Without it the input's alpha channel "
+    "is the mask (alpha < 128 = hole).")
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 
@@ -85,26 +101,90 @@ def load_restorer(path: str) -> tuple[Any, Any, int, int]:
     return loaded, fn, scale, channels
 
 
+def takes_mask(fn: Any) -> bool:
+    """Whether a restorer's ``restore_float`` signature takes a hole mask (an inpainting model)."""
+    return "mask" in fn.structured_input_signature[1]
+
+
+def mask_files(input_path: str, mask_path: str | None, jobs: list[tuple[str, str]]) -> list[str | None]:
+    """The ``--mask`` file of every job (None: the input's alpha channel); DataError naming a missing mask."""
+    if not mask_path:
+        return [None] * len(jobs)
+    if not os.path.exists(mask_path):
+        raise DataError(f"mask {mask_path!r} does not exist")
+    if os.path.isfile(input_path):
+        if not os.path.isfile(mask_path):
+            raise ConfigError(f"--input is a file, so --mask must be a mask image, got the directory {mask_path!r}")
+        return [mask_path]
+    if not os.path.isdir(mask_path):
+        raise ConfigError(f"--input is a directory, so --mask must be a directory of masks with the inputs' "
+                          f"relative names, got {mask_path!r}")
+    from tfgan_apps.data.folder import list_images
+
+    by_stem = {os.path.splitext(os.path.relpath(p, mask_path))[0]: p for p in list_images(mask_path)}
+    masks: list[str | None] = []
+    for source, _ in jobs:
+        stem = os.path.splitext(os.path.relpath(source, input_path))[0]
+        if stem not in by_stem:
+            raise DataError(f"no mask for {source!r}: expected {os.path.join(mask_path, stem)}.png (or another "
+                            f"image extension) in --mask")
+        masks.append(by_stem[stem])
+    return masks
+
+
+def _decode(path: str, what: str) -> Any:
+    """``decode_file`` without the training-only advice (skip_corrupt) in its error."""
+    from tfgan_apps.data.folder import decode_file
+
+    try:
+        return decode_file(path)
+    except DataError as err:
+        raise DataError(str(err).split("; remove it")[0].replace("image file", f"{what} file", 1)) from None
+
+
+def read_mask(decoded: Any, source: str, mask_path: str | None) -> Any:
+    """The hole mask [H, W, 1] float32 (1 = hole) of a decoded [0, 1] input: the ``mask_path`` image (white =
+    hole) or the input's alpha channel (transparent = hole); DataError for a mask that does not fit."""
+    import numpy as np
+
+    from tfgan_apps.data.paired import match_channels
+
+    if mask_path is None:
+        if decoded.shape[-1] not in (2, 4):
+            raise DataError(f"{source!r} has no alpha channel and no --mask was given: this model inpaints; pass "
+                            "--mask=PATH (white = hole) or a PNG whose holes are transparent (alpha 0)")
+        return (decoded[..., -1:] < 0.5).astype(np.float32)
+    mask = _decode(mask_path, "mask")
+    if mask.shape[:2] != decoded.shape[:2]:
+        raise DataError(f"mask {mask_path!r} is {mask.shape[0]}×{mask.shape[1]} but the input {source!r} is "
+                        f"{decoded.shape[0]}×{decoded.shape[1]}: give a mask of the input's size (white = hole)")
+    return (match_channels(mask, 1) >= 0.5).astype(np.float32)
+
+
 def restore_file(fn: Any, scale: int, channels: int, source: str, target: str, tile: int, overlap: int,
-                 batch: int, self_ensemble: bool = False) -> tuple[int, int]:
+                 batch: int, self_ensemble: bool = False, mask_path: str | None = None) -> tuple[int, int]:
     """Restores one image file tile by tile into ``target``; returns the input (H, W).
 
-    ``self_ensemble`` restores every tile batch as the mean over its 8 rotations / reflections.
+    ``self_ensemble`` restores every tile batch as the mean over its 8 rotations / reflections. For an
+    inpainting model (``takes_mask(fn)``) the mask (``read_mask``: ``mask_path`` or the input's alpha) is
+    tiled with the image as one more channel.
     """
     import numpy as np
     import tensorflow as tf
 
-    from tfgan_apps.data.folder import decode_file
     from tfgan_apps.data.paired import match_channels
     from tfgan_apps.restoration.inference import self_ensemble as ensemble_mean
     from tfgan_apps.restoration.inference import tiled_apply
 
-    try:
-        image = match_channels(decode_file(source), channels)
-    except DataError as err:  # drop the training-only advice (skip_corrupt) from the message
-        raise DataError(str(err).split("; remove it")[0]) from None
+    masked = takes_mask(fn)
+    decoded = _decode(source, "image")
+    mask = read_mask(decoded, source, mask_path) if masked else None
+    image = match_channels(decoded, channels)
+    del decoded
     image *= 2.0  # in place: a 4000×3000 RGB float image is 144 MB
     image -= 1.0
+    if mask is not None:
+        image = np.concatenate([image, mask], axis=-1)  # the mask is cut into the same tiles
     bar = progress_bar(desc=os.path.basename(source), unit="tile")
 
     def progress(done: int, total: int) -> None:
@@ -112,6 +192,8 @@ def restore_file(fn: Any, scale: int, channels: int, source: str, target: str, t
         bar.update(done - bar.n)
 
     def model(tiles: tf.Tensor) -> tf.Tensor:
+        if masked:
+            return fn(images=tiles[..., :-1], mask=tiles[..., -1:])["restored"]
         return fn(images=tiles)["restored"]
 
     def apply(tiles: np.ndarray) -> np.ndarray:
@@ -148,11 +230,15 @@ def main(argv: list[str]) -> None:
         raise ConfigError(f"no SavedModel at --model={_MODEL.value!r}; pass RUN/export/restorer written by "
                           "tfgan-train")
     jobs = plan(_INPUT.value, _OUTPUT.value)
+    masks = mask_files(_INPUT.value, _MASK.value, jobs)
     _, fn, scale, channels = load_restorer(_MODEL.value)
-    files = progress_bar(jobs, desc="images", unit="img", **({"disable": True} if len(jobs) < 2 else {}))
-    for source, target in files:
+    if _MASK.value and not takes_mask(fn):
+        raise ConfigError(f"--mask is for inpainting models, but {_MODEL.value!r} takes no mask; drop --mask")
+    files = progress_bar(list(zip(jobs, masks)), desc="images", unit="img",
+                         **({"disable": True} if len(jobs) < 2 else {}))
+    for (source, target), mask_path in files:
         height, width = restore_file(fn, scale, channels, source, target, _TILE.value, _OVERLAP.value, _BATCH.value,
-                                     _SELF_ENSEMBLE.value)
+                                     _SELF_ENSEMBLE.value, mask_path)
         logging.info("restored %s (%d×%d, ×%d) → %s", source, height, width, scale, target)
     logging.info("peak RSS %.0f MiB (tile %d, batch %d)", peak_rss_mib(), _TILE.value, _BATCH.value)
 

@@ -636,8 +636,9 @@ def mask(
     Returns ``[B, H, W, C + 1]``: the image with the holes set to ``fill`` (0 = mid-grey in [-1, 1]),
     and as last channel the mask (1 = hole, to be filled; 0 = known pixel). The mask travels with the
     sample, so G gets it as an extra input channel and evaluation knows where the holes are
-    (``split_mask``). ``with_mask=False`` returns only the ``C`` image channels (for a generator that
-    takes no mask channel).
+    (``split_mask``); the returned function's ``mask_fill`` attribute is ``fill``, which the pix2pix
+    model and its export put into the holes of any image they inpaint. ``with_mask=False`` returns only
+    the ``C`` image channels (for a generator that takes no mask channel).
 
     The hole fraction is met per image up to ties of the shape field (within ~1 % of the image): a
     shape field is thresholded at its per-image quantile. ``rectangles``: the union of ``rectangles``
@@ -677,6 +678,7 @@ def mask(
         holed = images * (1.0 - holes) + fill * holes
         return tf.concat([holed, holes], axis=-1) if with_mask else holed
 
+    apply.mask_fill = float(fill)  # type: ignore[attr-defined]  # read by pix2pix for its inputs' holes
     return apply
 
 

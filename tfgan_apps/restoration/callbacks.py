@@ -62,8 +62,10 @@ def bicubic(images: np.ndarray, scale: int) -> np.ndarray:
 
 
 def triptych(inputs: np.ndarray, outputs: np.ndarray, targets: np.ndarray, pad: int = 2) -> np.ndarray:
-    """uint8 picture: one row per example of [input (nearest-upsampled to the target size) | output | target]."""
+    """uint8 picture: one row per example of [input (nearest-upsampled to the target size; its image channels
+    only) | output | target]."""
     scale = targets.shape[1] // inputs.shape[1]
+    inputs = np.asarray(inputs)[..., : targets.shape[-1]]  # an inpainting input's mask channel is not shown
     inputs = np.repeat(np.repeat(np.asarray(inputs), scale, axis=1), scale, axis=2)
     rows = []
     for x_in, out, x_tg in zip(inputs, outputs, targets):
@@ -98,7 +100,8 @@ class RestorationMonitor(PeriodicCallback):
     def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
         super().on_train_begin(logs)
         if self.held_out and self._last == 0:
-            reference = evaluate_pairs(lambda x: bicubic(x, self.scale), self.held_out, self.scale)
+            channels = self.held_out[0][2].shape[-1]  # without an inpainting input's mask channel
+            reference = evaluate_pairs(lambda x: bicubic(x[..., :channels], self.scale), self.held_out, self.scale)
             write_scalars(self.writer, 0, {f"Eval/input_{k}": v for k, v in reference.items()})
 
     def on_period(self, step: int, logs: Mapping[str, Any]) -> None:

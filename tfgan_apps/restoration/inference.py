@@ -17,6 +17,11 @@ Three tools a trained restorer (``restoration.model.ImageToImage``, an exported
   ``overlap // 4`` px gives exactly its whole-image output away from the image
   borders. At the image borders the tiles see ``overlap // 2`` px of reflected
   context instead of zeros.
+* **Masks** (inpainting; ``masked_condition``, ``composite``): an inpainting restorer takes the
+  image with the hole mask as an extra last channel (1 = hole). ``restore_images(..., masked=True)``
+  binarises the mask at 0.5, sets the hole pixels to the training ``fill``, runs G and returns the
+  composite ``mask·G + (1 − mask)·image``, so the known pixels are the input's. Padding, tiling and
+  the self-ensemble move the mask with the image (it is one more channel).
 * **Self-ensemble** (``self_ensemble``; EDSR+, Lim et al. 2017, Sec. 4.3): restore
   each of the 8 dihedral transforms (rotations / reflections) of an image, undo each
   transform on the output and take the mean. It costs 8 forward passes and typically
@@ -109,15 +114,36 @@ def self_ensemble(restore: Callable[[tf.Tensor], tf.Tensor], images: tf.Tensor) 
 _ensemble_mean = self_ensemble  # ``restore_images``' argument of that name shadows it
 
 
+# ----------------------------------------------------------------------------- masks (inpainting)
+
+
+def composite(restored: tf.Tensor, images: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
+    """``mask·restored + (1 − mask)·images``: the restorer's output inside the holes (mask 1), the input elsewhere."""
+    mask = tf.cast(mask, restored.dtype)
+    return mask * restored + (1.0 - mask) * tf.cast(images, restored.dtype)
+
+
+def masked_condition(images: tf.Tensor, mask: tf.Tensor, fill: float = 0.0) -> tf.Tensor:
+    """An inpainting restorer's input ``[N, H, W, C + 1]``: the mask binarised at 0.5 (1 = hole), the holes of
+    ``images`` (``[N, H, W, C]`` in [-1, 1]) set to ``fill``, the mask appended as the last channel."""
+    images = tf.convert_to_tensor(images, tf.float32)
+    holes = tf.cast(tf.convert_to_tensor(mask, tf.float32) > 0.5, tf.float32)
+    return tf.concat([images * (1.0 - holes) + fill * holes, holes], axis=-1)
+
+
 def restore_images(generator: Callable[..., Any], images: tf.Tensor, multiple: int = 1, scale: int = 1,
-                   self_ensemble: bool = False) -> tf.Tensor:
+                   self_ensemble: bool = False, masked: bool = False, fill: float = 0.0) -> tf.Tensor:
     """A restorer on images of any size: pad to ``multiple``, run in inference mode, crop to ``scale``× the input,
     clip to [-1, 1].
 
     ``generator`` is a Keras model (called with ``training=False``); ``self_ensemble`` averages it over the
     8 rotations / reflections of the input (``self_ensemble``, EDSR+): 8× the compute, usually a little more PSNR.
+    ``masked``: ``images`` carry a hole mask as their last channel (an inpainting restorer, ``scale`` 1); the
+    holes are set to ``fill`` and the result is the composite with the known pixels (module docstring).
     """
     images = tf.convert_to_tensor(images, tf.float32)
+    if masked:
+        images = masked_condition(images[..., :-1], images[..., -1:], fill)
 
     def run(x: tf.Tensor) -> tf.Tensor:
         shape = tf.shape(x)
@@ -125,6 +151,8 @@ def restore_images(generator: Callable[..., Any], images: tf.Tensor, multiple: i
         return tf.cast(out, tf.float32)[:, : shape[1] * scale, : shape[2] * scale]
 
     out = _ensemble_mean(run, images) if self_ensemble else run(images)
+    if masked:
+        out = composite(out, images[..., :-1], images[..., -1:])
     return tf.clip_by_value(out, -1.0, 1.0)
 
 

@@ -49,10 +49,24 @@ adversarial phase at step ``pretrain_steps`` G's weights (its EMA copy's with
 ``model.stabilizers.ema``) are copied into ``psnr_snapshot`` (checkpointed): the
 PSNR-oriented model, exported as ``restorer_psnr`` beside the GAN ``restorer``.
 A run with ``pretrain_steps ≥ steps`` is reconstruction only: a warning, one export.
+
+Inpainting (a condition with a mask channel). When the degradation returns the mask as an extra last
+channel (``mask`` with ``with_mask=True``: 1 = hole, 0 = known pixel), the condition has C + 1 channels
+and the target C: G is built for C + 1 input channels and its first C output channels are kept
+(``TakeChannels``; so a residual U-Net, whose output must have its input's channels, still works), and
+the conditional D sees the C + 1-channel condition beside the C-channel image. G's output is always
+the composite ``mask·G(y) + (1 − mask)·y_image``, in training (the L1 / SSIM terms, D's fake
+input, the logged PSNR) as in inference and in the export: the known pixels are copied from the input,
+so G's output there gets no gradient and the losses ignore it; no weight on known pixels is needed.
+``content_loss="masked_l1"`` makes the L1 term the per-example mean of |G(y) − x| over the hole pixels
+only (``metrics.translation.masked_l1``: Σ mask·|·| / (C·Σ mask), 0 for an image without holes), so
+small and large holes weigh the same; ``"l1"`` (default) is the mean over all pixels (with the
+composite: the hole fraction times the masked L1). The logged ``l1`` is the chosen content loss.
 """
 
 from __future__ import annotations
 
+import copy
 import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -64,17 +78,19 @@ from absl import logging
 from tfgan_apps import losses
 from tfgan_apps.distribute import cross_replica_sum, replica_info
 from tfgan_apps.errors import ConfigError
+from tfgan_apps.metrics.translation import masked_l1
 from tfgan_apps.models.base import GAN, STEP_SALT, Streams, Update
 from tfgan_apps.nets import build_network
 from tfgan_apps.registry import DISCRIMINATORS, GENERATORS, MODELS
 from tfgan_apps.restoration.export import RestorerExport
-from tfgan_apps.restoration.inference import restore_images
+from tfgan_apps.restoration.inference import composite, restore_images
 from tfgan_apps.restoration.perceptual import vgg_feature_fn
 
 MS_SSIM_MIN_SIDE = 176  # 11-px window after four 2× reductions (5 scales)
 PHASES = ("reconstruction", "adversarial")
 # What the reconstruction phase logs (no discriminator, no adversarial term).
 RECONSTRUCTION_LOGS = ("g_loss", "l1", "ssim", "psnr")
+CONTENT_LOSSES = ("l1", "masked_l1")
 
 
 def psnr_per_example(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
@@ -106,6 +122,38 @@ def network_multiple(spec: Mapping[str, Any]) -> int:
     return 1
 
 
+class TakeChannels(keras.layers.Layer):
+    """Keeps the first ``channels`` channels (float32): a C + 1 → C + 1 generator made C + 1 → C."""
+
+    def __init__(self, channels: int, **kwargs: Any) -> None:
+        kwargs.setdefault("dtype", "float32")
+        super().__init__(**kwargs)
+        self.channels = int(channels)
+
+    def call(self, inputs: tf.Tensor) -> tf.Tensor:
+        """The first ``channels`` channels of ``inputs``."""
+        return tf.cast(inputs[..., : self.channels], tf.float32)
+
+    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
+        """The input shape with ``channels`` channels."""
+        return (*input_shape[:-1], self.channels)
+
+    def get_config(self) -> dict[str, Any]:
+        """Constructor arguments (``keras.models.clone_model`` rebuilds the EMA copy and the PSNR snapshot)."""
+        return {**super().get_config(), "channels": self.channels}
+
+
+def condition_shape(data_cfg: Any, source: Any, degradation: Callable[..., tf.Tensor] | None) -> tuple[int, ...]:
+    """The shape of one training input (G's condition): the paired source's, or the degradation's output on
+    a target-sized image (C + 1 channels when it appends a mask); ConfigError when there is neither."""
+    if "input_shape" in source.info:
+        return tuple(int(s) for s in source.info["input_shape"])
+    if degradation is None:
+        raise ConfigError("pix2pix needs paired data (source='paired_folder:IN,TARGET') or "
+                          "config.data.degradation (e.g. {'type': 'gaussian_noise', 'sigma': 25})")
+    return tuple(int(s) for s in degradation(tf.zeros((1, *source.shape)), tf.constant([0, 0])).shape[1:])
+
+
 @MODELS.register("pix2pix")
 class ImageToImage(GAN):
     """Conditional GAN on (degraded input, clean target) pairs; see the module docstring for the losses.
@@ -120,10 +168,16 @@ class ImageToImage(GAN):
       adaptive_adversarial: scale the adversarial term by the gradient-norm ratio λ.
       pretrain_steps: reconstruction-only steps before the adversarial phase.
       size_multiple: sides G accepts are multiples of this (U-Net: 2^depth).
+      content_loss: ``l1`` (mean over all pixels) or ``masked_l1`` (mean over hole pixels; needs a
+        degradation with a mask channel); see the module docstring.
     """
 
-    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "instance_noise")
+    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "historical_averaging", "instance_noise", "label_noise",
+                             "label_smoothing")
     STABILIZER_REASONS = {
+        "minibatch_discrimination": "the PatchGAN D judges patches, not a flat feature vector of the image",
+        "feature_matching": "D returns its activations for the model's own per-example feature loss",
+        "virtual_batch": "G is fed degraded images by the model's run_generator, with no VBN reference batch",
         "packing": "D judges each (degraded input, image) pair on its own; packing m pairs would need a D built "
                    "for m conditions",
         "replay": "a replayed past fake has no degraded input to condition D on, and the D and G updates share "
@@ -147,8 +201,12 @@ class ImageToImage(GAN):
         adaptive_adversarial: bool = False,
         pretrain_steps: int = 0,
         size_multiple: int = 1,
+        content_loss: str = "l1",
         **kwargs: Any,
     ) -> None:
+        if content_loss not in CONTENT_LOSSES:
+            raise ConfigError(f"unknown model.content_loss {content_loss!r}; valid choices: "
+                              f"{', '.join(CONTENT_LOSSES)}")
         if ssim_type not in ("ssim", "ms_ssim"):
             raise ConfigError(f"unknown model.ssim_type {ssim_type!r}; valid choices: ssim, ms_ssim")
         for name, value in (("content_weight", content_weight), ("adversarial_weight", adversarial_weight),
@@ -167,11 +225,14 @@ class ImageToImage(GAN):
         self.adaptive_adversarial = bool(adaptive_adversarial) and adversarial_weight > 0
         self.pretrain_steps = int(pretrain_steps) if adversarial_weight > 0 else 0
         self.uses_vgg = vgg is not None
+        self.content_loss = content_loss
         kwargs["reuse_fakes"] = True  # one G pass per step, shared by the D and G updates
         super().__init__(generator, discriminator, latent_dim, **kwargs)
         self.vgg = vgg
         self.size_multiple = int(size_multiple)
         self.scale = 1
+        self.masked = False  # the condition's last channel is a hole mask (set by attach_data)
+        self.mask_fill = 0.0  # the value of hole pixels in G's input (the mask degradation's fill)
         self.conditional = len(discriminator.inputs) == 2
         activations = [layer.output for layer in discriminator.layers if isinstance(layer, keras.layers.LeakyReLU)]
         if self.perceptual_weight and vgg is None and not activations:
@@ -192,20 +253,43 @@ class ImageToImage(GAN):
     # ------------------------------------------------------------------ building
     @classmethod
     def from_settings(cls, config: Any, source: Any, sync_batchnorm: bool = False) -> ImageToImage:
-        """Builds the model, then attaches the data settings it needs (degradation, held-out images, scale)."""
-        model = super().from_settings(config, source, sync_batchnorm)
+        """Builds the model, then attaches the data settings it needs (degradation, held-out images, scale).
+
+        The networks are built for the training input's shape (``condition_shape``: C + 1 channels with a mask),
+        given to ``build_networks`` as ``info["input_shape"]`` of a shallow copy of the source.
+        """
+        from tfgan_apps.data.degradations import build_degradation
+
+        spec = config.data.get("degradation", None)
+        view = copy.copy(source)
+        view.info = {**source.info,
+                     "input_shape": condition_shape(config.data, source, build_degradation(spec) if spec else None)}
+        model = super().from_settings(config, view, sync_batchnorm)
         model.attach_data(config.data, source)
         return model
 
     @classmethod
     def build_networks(cls, model_cfg: Any, source: Any, sync_batchnorm: bool) -> tuple[keras.Model, keras.Model]:
-        """G and D as fully convolutional networks over any H, W (``(None, None, C)`` inputs)."""
-        channels = source.shape[-1]
-        any_size = (None, None, channels)
-        generator = build_network(GENERATORS, model_cfg.generator, input_shape=any_size,
+        """G and D as fully convolutional networks over any H, W.
+
+        G takes the condition's channels (``source.info["input_shape"]``, else the target's C) and returns C:
+        with a mask channel it is built C + 1 → C + 1 and ``TakeChannels`` keeps the first C. A D that takes
+        ``image_channels`` (the conditional PatchGAN) gets the condition's channels as ``input_shape``; any
+        other D judges the C-channel image alone.
+        """
+        channels = int(source.shape[-1])
+        condition = int(source.info.get("input_shape", source.shape)[-1])
+        generator = build_network(GENERATORS, model_cfg.generator, input_shape=(None, None, condition),
                                   sync_batchnorm=sync_batchnorm)
-        discriminator = build_network(DISCRIMINATORS, model_cfg.discriminator, input_shape=any_size,
-                                      sync_batchnorm=sync_batchnorm)
+        if generator.outputs[0].shape[-1] > channels:
+            kept = TakeChannels(channels, name="image_channels")(generator.outputs[0])
+            generator = keras.Model(generator.inputs, kept, name=generator.name)
+        d_type = dict(model_cfg.discriminator).get("type")
+        d_context: dict[str, Any] = {"input_shape": (None, None, channels)}
+        if d_type and "image_channels" in inspect.signature(DISCRIMINATORS.get(d_type)).parameters:
+            d_context = {"input_shape": (None, None, condition), "image_channels": channels}
+        discriminator = build_network(DISCRIMINATORS, model_cfg.discriminator, sync_batchnorm=sync_batchnorm,
+                                      **d_context)
         return generator, discriminator
 
     @classmethod
@@ -222,23 +306,27 @@ class ImageToImage(GAN):
             "adaptive_adversarial": model_cfg.get("adaptive_adversarial", False),
             "pretrain_steps": model_cfg.get("pretrain_steps", 0),
             "size_multiple": model_cfg.get("size_multiple", 0) or network_multiple(model_cfg.generator),
+            "content_loss": model_cfg.get("content_loss", "l1"),
         }
 
     def attach_data(self, data_cfg: Any, source: Any) -> None:
-        """Reads the degradation, checks that G maps training inputs to target-sized images and sets ``scale``."""
+        """Reads the degradation, checks that G maps training inputs to target-sized images and sets ``scale``,
+        ``masked`` (the input's last channel is a hole mask) and ``mask_fill``."""
         from tfgan_apps.data.degradations import build_degradation
 
         spec = data_cfg.get("degradation", None)
         self.degradation = build_degradation(spec) if spec else None
         self.data_config, self.data_source = data_cfg, source
         target = tuple(source.shape)
-        if "input_shape" in source.info:
-            input_shape = tuple(source.info["input_shape"])
-        elif self.degradation is not None:
-            input_shape = tuple(self.degradation(tf.zeros((1, *target)), tf.constant([0, 0])).shape[1:])
-        else:
-            raise ConfigError("pix2pix needs paired data (source='paired_folder:IN,TARGET') or "
-                              "config.data.degradation (e.g. {'type': 'gaussian_noise', 'sigma': 25})")
+        input_shape = condition_shape(data_cfg, source, self.degradation)
+        if input_shape[-1] not in (target[-1], target[-1] + 1):
+            raise ConfigError(f"training inputs have {input_shape[-1]} channels but targets {target[-1]}: give "
+                              f"inputs with the target's channels, or one more for a hole mask")
+        self.masked = input_shape[-1] == target[-1] + 1
+        self.mask_fill = float(getattr(self.degradation, "mask_fill", 0.0))
+        if self.content_loss == "masked_l1" and not self.masked:
+            raise ConfigError("model.content_loss='masked_l1' needs the hole mask as an input channel: use the "
+                              "'mask' degradation with with_mask=True, or set model.content_loss='l1'")
         for side in input_shape[:2]:
             if side % self.size_multiple:
                 raise ConfigError(f"training inputs are {input_shape[0]}×{input_shape[1]} px but the generator "
@@ -343,8 +431,16 @@ class ImageToImage(GAN):
         return {"input": ctx.batch["input"]}
 
     def run_generator(self, inputs: Mapping[str, tf.Tensor], training: bool = True) -> tf.Tensor:
-        """The restored image."""
-        return self.generator(inputs["input"], training=training)
+        """The restored image; with a mask channel the composite that keeps the input's known pixels."""
+        return self.output_from(self.generator(inputs["input"], training=training), inputs["input"])
+
+    def output_from(self, restored: tf.Tensor, condition: tf.Tensor) -> tf.Tensor:
+        """The model's output for G's raw output ``restored``: itself, or with a mask channel in ``condition``
+        the composite ``mask·restored + (1 − mask)·image`` (what the losses, D and the exports see)."""
+        if not self.masked:
+            return restored
+        condition = tf.cast(condition, restored.dtype)
+        return composite(restored, condition[..., :-1], condition[..., -1:])
 
     def discriminator_inputs(self, samples: tf.Tensor, ctx: Update, real: bool) -> Any:
         """``(degraded input, image)`` for the conditional D, the image alone for an unconditional one."""
@@ -377,11 +473,12 @@ class ImageToImage(GAN):
         return self.adaptive_adversarial
 
     def extra_g_terms(self, ctx: Update) -> dict[str, tf.Tensor]:
-        """``rec`` = λ_L1·L1 + λ_SSIM·(1 − SSIM); in the adversarial phase the perceptual or feature-matching
-        term (weighted in ``generator_term_weights``). Raw l1 / ssim / psnr go to ``ctx.stats``."""
+        """``rec`` = λ_L1·L1 + λ_SSIM·(1 − SSIM), L1 over the holes for ``content_loss="masked_l1"``; in the
+        adversarial phase the perceptual or feature-matching term (weighted in ``generator_term_weights``).
+        Raw l1 / ssim / psnr go to ``ctx.stats``."""
         target, fake = ctx.batch["x"], tf.cast(ctx.fake, tf.float32)
         ssim = ssim_per_example(fake, target, self.multiscale_ssim)
-        ctx.stats["l1"] = self.global_mean(losses.per_example_mean(tf.abs(fake - target)))
+        ctx.stats["l1"] = self.global_mean(self.content_per_example(fake, target, ctx.batch["input"]))
         ctx.stats["ssim"] = self.global_mean(ssim)
         ctx.stats["psnr"] = self.global_mean(psnr_per_example(tf.clip_by_value(fake, -1.0, 1.0), target))
         rec = self.content_weight * ctx.stats["l1"]
@@ -398,6 +495,13 @@ class ImageToImage(GAN):
                          for f, r in zip(ctx.fake_out[1:], ctx.real_out[1:])]
             terms["feature_matching"] = self.global_mean(tf.add_n(per_layer) / len(per_layer))
         return terms
+
+    def content_per_example(self, fake: tf.Tensor, target: tf.Tensor, condition: tf.Tensor) -> tf.Tensor:
+        """The content loss ``[B]``: L1 over all pixels, or over the hole pixels (``masked_l1``; the mask is the
+        condition's last channel)."""
+        if self.content_loss == "masked_l1":
+            return masked_l1(fake, target, tf.cast(condition[..., -1:], tf.float32))
+        return losses.per_example_mean(tf.abs(fake - target))
 
     def generator_term_weights(self, ctx: Update, tape: tf.GradientTape, terms: Mapping[str, tf.Tensor]
                                ) -> dict[str, tf.Tensor]:
@@ -451,9 +555,11 @@ class ImageToImage(GAN):
         """``restorer`` (the trained G; its EMA copy when on) and, once a GAN phase has run after pretraining,
         ``restorer_psnr`` (the L1-pretrained snapshot; before that it would equal ``restorer``)."""
         channels = source.shape[-1]
-        out = {"restorer": RestorerExport(self.inference_generator, channels, self.size_multiple, self.scale)}
+        settings = {"channels": channels, "multiple": self.size_multiple, "scale": self.scale,
+                    "masked": self.masked, "fill": self.mask_fill}
+        out = {"restorer": RestorerExport(self.inference_generator, **settings)}
         if self.psnr_generator() is not self.inference_generator:
-            out["restorer_psnr"] = RestorerExport(self.psnr_snapshot, channels, self.size_multiple, self.scale)
+            out["restorer_psnr"] = RestorerExport(self.psnr_snapshot, **settings)
         return out
 
     def training_callbacks(self, writer: tf.summary.SummaryWriter, source: Any, config: Any) -> list[Any]:
@@ -467,9 +573,10 @@ class ImageToImage(GAN):
         """Restores degraded [-1, 1] images of any size (padding to the size multiple), clipped to [-1, 1].
 
         ``self_ensemble``: the mean over the 8 rotations / reflections of the input (``restore_images``).
+        An inpainting model takes the mask as the inputs' last channel (1 = hole) and returns the composite.
         """
         return restore_images(generator or self.inference_generator, inputs, self.size_multiple, self.scale,
-                              self_ensemble)
+                              self_ensemble, masked=self.masked, fill=self.mask_fill)
 
     def generate(self, n_or_inputs: int | tf.Tensor, seed: int = 0, training: bool = False) -> tf.Tensor:
         """Restores ``n`` fixed validation crops (seeded; held-out photos when configured) or given inputs."""
