@@ -49,7 +49,8 @@ def trained(tmp_path_factory):
 
 
 SWITCHES = [("ema", True), ("diffaugment", "color,translation,cutout"), ("packing", 4), ("instance_noise", 0.1),
-            ("replay", 0.3)]
+            ("replay", 0.3), ("feature_matching", 1.0), ("minibatch_discrimination", 4),
+            ("historical_averaging", 0.1), ("label_smoothing", 0.1), ("label_noise", True), ("virtual_batch", 8)]
 
 
 def test_every_stabilizer_is_registered_listed_in_the_config_and_off_by_default():

@@ -3,8 +3,11 @@
 The stabilizer matrix builds each model with every stabilizer its class supports switched on at once and
 trains 2 steps eagerly: each supported stabilizer's mechanism must be observably active (the EMA copy
 differs from G, the replay pool fills, DiffAugment / instance noise draw different randomness for the real
-and the fake batch of a discriminator update, packing halves D's batch); every other stabilizer must be
-refused at config time with the one message format.
+and the fake batch of a discriminator update, packing halves D's batch, feature matching is a finite G term,
+D holds a trained minibatch-discrimination layer, the historical averages counted every update, D's targets
+were smoothed / drawn, the VBN layers stored reference statistics); every other stabilizer must be refused
+at config time with the one message format. The label stabilizers need a loss family with targets: with a
+recipe whose loss has none (pggan's WGAN) building the model is refused in its own one-line message.
 """
 
 from __future__ import annotations
@@ -40,8 +43,10 @@ from tfgan_apps.models.base import (
     extra_salt,
     split_batch,
 )
+from tfgan_apps.nets.minibatch_discrimination import MinibatchDiscrimination
+from tfgan_apps.nets.virtual_batchnorm import vbn_layers
 from tfgan_apps.registry import MODELS
-from tfgan_apps.stabilizers import STABILIZER_NAMES
+from tfgan_apps.stabilizers import STABILIZER_NAMES, TARGET_STABILIZERS
 from tfgan_apps.validation import validate
 
 # A recipe per model class, shrunk by ``tiny`` (new models must be added here: see the completeness test).
@@ -61,7 +66,19 @@ RECIPES = {
     "ganomaly": "ganomaly_digits",
 }
 ALL_ON = {"ema": True, "diffaugment": "color,translation,cutout", "packing": 2, "instance_noise": 0.1,
-          "replay": 0.5, "replay_size": 16}
+          "replay": 0.5, "replay_size": 16, "feature_matching": 1.0, "minibatch_discrimination": 4,
+          "minibatch_discrimination_dims": 3, "historical_averaging": 0.5, "label_smoothing": 0.1,
+          "label_noise": True, "label_noise_flip": 0.2, "virtual_batch": 4}
+
+
+def owner(field: str) -> str:
+    """The stabilizer a ``config.model.stabilizers`` field belongs to (its longest name prefix)."""
+    return max((n for n in STABILIZER_NAMES if field.startswith(n)), key=len)
+
+
+def fields(*names: str) -> dict[str, Any]:
+    """The ALL_ON fields of the named stabilizers."""
+    return {k: v for k, v in ALL_ON.items() if owner(k) in names}
 
 
 def _shrink_nets(node: Any) -> None:
@@ -127,17 +144,25 @@ def test_every_registered_model_is_in_the_matrix():
 @pytest.mark.parametrize("name", sorted(RECIPES))
 def test_every_stabilizer_is_active_or_refused(name):
     cls = MODELS.get(name)
+    source = None
+    without_targets = set()  # label stabilizers the class supports but the recipe's loss cannot take
     for stabilizer in STABILIZER_NAMES:
-        config = tiny(name, **{k: v for k, v in ALL_ON.items() if k.startswith(stabilizer)})
+        config = tiny(name, **fields(stabilizer))
         if stabilizer in cls.SUPPORTED_STABILIZERS:
             validate(config)
+            if stabilizer in TARGET_STABILIZERS and config.model.loss not in ("non_saturating", "minimax",
+                                                                              "least_squares"):
+                source = source or load_source(config.data)
+                with pytest.raises(ConfigError, match=rf"^stabilizer '{stabilizer}' changes D's real/fake targets"):
+                    models.build(config, source)
+                without_targets.add(stabilizer)
         else:
             with pytest.raises(ConfigError, match=rf"^{name} does not support stabilizer '{stabilizer}': .+; "
                                                   rf"valid for {name}: "):
                 validate(config)
 
-    supported = {k: v for k, v in ALL_ON.items() if k.split("_size")[0] in cls.SUPPORTED_STABILIZERS}
-    config = tiny(name, **supported)
+    active = set(cls.SUPPORTED_STABILIZERS) - without_targets
+    config = tiny(name, **fields(*active))
     validate(config)
     source = load_source(config.data)
     model = models.build(config, source)
@@ -149,9 +174,14 @@ def test_every_stabilizer_is_active_or_refused(name):
         if getattr(s, key) is not None:
             recorders[key] = Recorder(getattr(s, key))
             setattr(s, key, recorders[key])
+    targets = []
+    if s.targets_changed:
+        d_targets = s.d_targets
+        s.d_targets = lambda n, seed: targets.append(d_targets(n, seed)) or targets[-1]
     generator_before = [w.numpy() for w in model.generator.weights]
+    discriminator_before = [w.numpy() for w in model.discriminator.weights]
     dataset = make_dataset(source, config.data.batch_size, seed=0, degradation=_degradation(config))
-    model.fit(dataset, epochs=1, steps_per_epoch=2, verbose=0, shuffle=False)
+    history = model.fit(dataset, epochs=1, steps_per_epoch=2, verbose=0, shuffle=False).history
 
     if "ema" in cls.SUPPORTED_STABILIZERS:
         ema = model.inference_generator
@@ -172,6 +202,29 @@ def test_every_stabilizer_is_active_or_refused(name):
     if "packing" in cls.SUPPORTED_STABILIZERS:
         calls = recorders["packing"].calls
         assert calls and all(out[0] * 2 == shape[0] for shape, out, _ in calls if shape[0] is not None)
+    if "feature_matching" in active:
+        assert np.isfinite(history["g_fm"]).all() and history["g_fm"][-1] > 0, history
+    if "minibatch_discrimination" in active:
+        layers = [la for la in model.discriminator._flatten_layers() if isinstance(la, MinibatchDiscrimination)]
+        assert len(layers) == 1
+        kernel = layers[0].T.numpy()
+        assert not any(np.array_equal(kernel, b) for b in discriminator_before), "the minibatch kernel did not train"
+    if "historical_averaging" in active:
+        averages = s.historical_averages
+        assert set(averages) == {"g", "d"} and all(int(a.count.numpy()) == 3 for a in averages.values())
+        g_vars = model.group_variables(model.G_NETWORKS)
+        assert any(not np.allclose(m.numpy(), v.numpy()) for m, v in zip(averages["g"].means, g_vars))
+    if active & set(TARGET_STABILIZERS):
+        assert len(targets) >= 2, f"{name}: D's targets were drawn {len(targets)} times in 2 steps"
+        real, fake = (np.concatenate([np.ravel(t[i]) for t in targets]) for i in (0, 1))
+        assert not np.all(real == 1.0) and not np.all(fake == 0.0)
+    if "virtual_batch" in active:
+        assert model.vbn_networks, f"{name}: no network has VBN layers"  # norm="batch" specs became VBN
+        for net in model.vbn_networks:
+            assert all(la.reference_size == 4 for la in vbn_layers(net))
+            assert any(np.any(la.reference_mean.numpy() != 0) for la in vbn_layers(net))
+        if any(net is model.discriminator for net in model.vbn_networks):
+            assert bool(s.d_reference.filled.numpy())
 
 
 def _degradation(config: ml_collections.ConfigDict) -> Any:
@@ -231,7 +284,8 @@ def test_salts_of_updates_and_streams_are_disjoint():
     salts = [s for block in blocks for s in block]
     assert len(set(salts)) == len(salts) and max(salts) < 2**SALT_BITS and min(salts) >= 0
     offsets = [Streams.PENALTY + i for i in range(Streams.MAX_PENALTIES)]
-    offsets += [Streams.LABELS, Streams.PRIOR, Streams.DEGRADE, Streams.REAL, Streams.FAKE]
+    offsets += [Streams.LABELS, Streams.PRIOR, Streams.DEGRADE, Streams.LABEL_NOISE, Streams.VIRTUAL_BATCH,
+                Streams.REAL, Streams.FAKE]
     assert len(set(offsets)) == len(offsets) and Streams.LATENT not in offsets and max(offsets) < SALT_BLOCK
 
 

@@ -55,6 +55,15 @@ def base_config() -> ml_collections.ConfigDict:
             "instance_noise_steps": 1000,  # N: σ anneals linearly from σ0 to 0 over N steps
             "replay": 0.0,  # p: fraction of D's fakes replaced from a pool of past fakes (Shrivastava 2017)
             "replay_size": 512,  # pool size (samples)
+            # Salimans et al. 2016, "Improved Techniques for Training GANs", and ganhacks:
+            "feature_matching": 0.0,  # λ of ‖E f(x) − E f(G(z))‖² on D's penultimate features in G's loss (§3.1)
+            "minibatch_discrimination": 0,  # B kernels of the minibatch layer before D's last layer (§3.2); 0 = off
+            "minibatch_discrimination_dims": 5,  # C: dimension of each kernel's M_{i,b}
+            "historical_averaging": 0.0,  # λ of ‖θ − (1/t)Σ θ_i‖² in G's and D's losses (§3.3); 0 = off
+            "label_smoothing": 0.0,  # s: one-sided smoothing, D's real targets 1 − s, fakes 0 (§3.4); 0 = off
+            "virtual_batch": 0,  # N: virtual batch norm of G and D on an N-example reference batch (§3.5); 0 = off
+            "label_noise": False,  # D's targets ~ U[0.7, 1.2] (real) / U[0, 0.3] (fake) (ganhacks #6)
+            "label_noise_flip": 0.0,  # p: each D target flipped with probability p (ganhacks #13); 0 = off
         }
     )
     # Network specs: "type" names a builder in registry.GENERATORS / DISCRIMINATORS, the rest are its options.

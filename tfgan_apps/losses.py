@@ -10,6 +10,12 @@ Discriminator outputs are logits of any shape ``[batch, ...]`` (a single logit o
 a PatchGAN map); non-batch axes are averaged. Returning per-example values lets
 the model average over the *global* batch (``tf.nn.compute_average_loss``), which
 is what makes multi-replica training match single-device training.
+
+Families whose discriminator loss is a regression to targets (sigmoid cross-entropy:
+``minimax`` / ``non_saturating``; ``least_squares``) also have a ``targeted`` form,
+``targeted(real_outputs, fake_outputs, real_targets, fake_targets)``, which the label
+stabilizers use: one-sided label smoothing (Salimans et al. 2016, §3.4) and noisy /
+flipped labels (ganhacks #6, #13). With targets 1 and 0 it equals ``discriminator``.
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ def per_example_mean(x: tf.Tensor) -> tf.Tensor:
 class AdversarialLoss:
     """A named pair of per-example discriminator and generator losses.
 
+    ``targeted``: D's loss with given targets ``(real, fake, real_targets, fake_targets)`` (scalars or one per
+    example, broadcast over D's output positions), or None when the family has no notion of target.
     ``relativistic``: both functions compare real with fake outputs, so the generator loss takes D's real
     outputs too and both take the global-batch means of the outputs: ``discriminator(real, fake,
     real_mean=..., fake_mean=...)``, ``generator(fake, real, fake_mean=..., real_mean=...)``.
@@ -45,6 +53,7 @@ class AdversarialLoss:
     discriminator: PerExample
     generator: PerExample
     relativistic: bool = False
+    targeted: PerExample | None = None  # D's loss with real/fake targets (None: the family has no targets)
 
 
 def _softplus_d_loss(real: tf.Tensor, fake: tf.Tensor) -> tf.Tensor:
@@ -52,6 +61,37 @@ def _softplus_d_loss(real: tf.Tensor, fake: tf.Tensor) -> tf.Tensor:
     return per_example_mean(tf.nn.softplus(-tf.cast(real, tf.float32))) + per_example_mean(
         tf.nn.softplus(tf.cast(fake, tf.float32))
     )
+
+
+def _targets(targets: tf.Tensor | float, outputs: tf.Tensor) -> tf.Tensor:
+    """Targets (a scalar or one per example [B]) shaped to broadcast over outputs [B, ...]."""
+    targets = tf.cast(targets, tf.float32)
+    if targets.shape.rank == 1 and outputs.shape.rank is not None and outputs.shape.rank > 1:
+        targets = tf.reshape(targets, [-1] + [1] * (outputs.shape.rank - 1))
+    return targets
+
+
+def sigmoid_cross_entropy_discriminator_loss(real: tf.Tensor, fake: tf.Tensor, real_targets: tf.Tensor | float,
+                                             fake_targets: tf.Tensor | float) -> tf.Tensor:
+    """D's sigmoid cross-entropy with targets t: t·softplus(−l) + (1 − t)·softplus(l) for real and fake logits.
+
+    Real targets α < 1 with fake targets 0 are one-sided label smoothing (Salimans et al. 2016, §3.4):
+    D's optimum becomes α·p_data / (p_data + p_model). Targets outside [0, 1] (ganhacks' U[0.7, 1.2]) are
+    allowed; the loss is then unbounded below in the logit's direction, as in ganhacks' soft labels.
+    """
+    real, fake = tf.cast(real, tf.float32), tf.cast(fake, tf.float32)
+    t_real, t_fake = _targets(real_targets, real), _targets(fake_targets, fake)
+    real_loss = t_real * tf.nn.softplus(-real) + (1.0 - t_real) * tf.nn.softplus(real)
+    fake_loss = t_fake * tf.nn.softplus(-fake) + (1.0 - t_fake) * tf.nn.softplus(fake)
+    return per_example_mean(real_loss) + per_example_mean(fake_loss)
+
+
+def least_squares_targeted_discriminator_loss(real: tf.Tensor, fake: tf.Tensor, real_targets: tf.Tensor | float,
+                                              fake_targets: tf.Tensor | float) -> tf.Tensor:
+    """LSGAN's D loss with targets (the a-b coding of Mao et al. 2017): ½(D(x) − b)² + ½(D(G(z)) − a)²."""
+    real, fake = tf.cast(real, tf.float32), tf.cast(fake, tf.float32)
+    t_real, t_fake = _targets(real_targets, real), _targets(fake_targets, fake)
+    return 0.5 * per_example_mean(tf.square(real - t_real)) + 0.5 * per_example_mean(tf.square(fake - t_fake))
 
 
 def minimax_generator_loss(fake: tf.Tensor) -> tf.Tensor:
@@ -118,9 +158,12 @@ def relativistic_average_generator_loss(fake: tf.Tensor, real: tf.Tensor, fake_m
 
 
 for _loss in (
-    AdversarialLoss("minimax", _softplus_d_loss, minimax_generator_loss),
-    AdversarialLoss("non_saturating", _softplus_d_loss, non_saturating_generator_loss),
-    AdversarialLoss("least_squares", least_squares_discriminator_loss, least_squares_generator_loss),
+    AdversarialLoss("minimax", _softplus_d_loss, minimax_generator_loss,
+                    targeted=sigmoid_cross_entropy_discriminator_loss),
+    AdversarialLoss("non_saturating", _softplus_d_loss, non_saturating_generator_loss,
+                    targeted=sigmoid_cross_entropy_discriminator_loss),
+    AdversarialLoss("least_squares", least_squares_discriminator_loss, least_squares_generator_loss,
+                    targeted=least_squares_targeted_discriminator_loss),
     AdversarialLoss("wasserstein", wasserstein_discriminator_loss, wasserstein_generator_loss),
     AdversarialLoss("hinge", hinge_discriminator_loss, wasserstein_generator_loss),
     AdversarialLoss("relativistic_average", relativistic_average_discriminator_loss,

@@ -15,6 +15,20 @@ One concept per class, each registered by name in ``registry.STABILIZERS``:
 * ``replay`` — :class:`ReplayPool`: a pool of past fakes that replaces a
   fraction p of each discriminator fake batch (Shrivastava et al. 2017, Sec. 2.3).
 
+The "Improved Techniques for Training GANs" ones (Salimans et al. 2016) and ganhacks':
+
+* ``feature_matching`` — :class:`FeatureMatching`: λ·‖E f(x) − E f(G(z))‖² on D's
+  penultimate features added to G's loss (§3.1), global-batch means.
+* ``minibatch_discrimination`` — :class:`MinibatchDiscriminationSpec`: D's final layer also
+  reads o(x) = Σ_j exp(−‖M_i − M_j‖_L1) per kernel (§3.2; ``nets/minibatch_discrimination.py``).
+* ``historical_averaging`` — :class:`HistoricalAveraging`: λ·‖θ − (1/t)Σ_i θ_i‖² added to
+  G's and D's losses, the running averages checkpointed (§3.3).
+* ``label_smoothing`` — :class:`LabelSmoothing`: D's real targets α = 1 − s, fakes 0 (§3.4).
+* ``virtual_batch`` — :class:`VirtualBatch`: virtual batch normalisation of G and D by a
+  fixed reference batch (§3.5; ``nets/virtual_batchnorm.py``).
+* ``label_noise`` — :class:`LabelNoise`: D's targets drawn from U[α − 0.3, α + 0.2] / U[0, 0.3]
+  and each flipped with probability p (ganhacks #6 and #13).
+
 ``GAN`` (models/base.py) wires them in: ``GAN.d_input`` applies the input-side
 ones (augment → noise → pack) inside ``GAN.discriminate``, so the adversarial
 terms of both networks *and* the penalties see them; ``discriminator_step``
@@ -39,7 +53,9 @@ import keras
 import tensorflow as tf
 from absl import logging
 
+from tfgan_apps.distribute import cross_replica_sum, replica_draw, replica_info
 from tfgan_apps.errors import ConfigError
+from tfgan_apps.nets.minibatch_discrimination import with_minibatch_discrimination
 from tfgan_apps.registry import STABILIZERS
 
 # Per-stabilizer tags folded into the call site's seed, so each draws from its own stream.
@@ -376,8 +392,288 @@ class ReplayPool(tf.Module):
         return mixed
 
 
+# -------------------------------------------------------------------------------- feature matching
+def global_feature_mean(features: tf.Tensor) -> tf.Tensor:
+    """Mean feature vector [F] over the global batch (all-reduced across replicas), without gradient."""
+    _, replicas = replica_info()
+    features = tf.reshape(tf.cast(features, tf.float32), [tf.shape(features)[0], -1])
+    total = cross_replica_sum(tf.reduce_sum(tf.stop_gradient(features), axis=0))
+    return total / tf.cast(tf.shape(features)[0] * replicas, tf.float32)
+
+
+def feature_matching(real_features: tf.Tensor, fake_features: tf.Tensor) -> tf.Tensor:
+    """‖m_real − m_fake‖² over global-batch means of D's features (Salimans et al. 2016, §3.1).
+
+    The value is not a sum over examples, so it is written as a per-example surrogate
+    Σ_i 2(m_fake − m_real)·f(G(z_i)) / B_global, whose gradient w.r.t. G is exactly the
+    value's (m_real is a constant for G; the surrogate's gradient through m_fake is the
+    chain rule's 2(m_fake − m_real)·∂m_fake), plus a stop-gradient correction that makes
+    the returned number the value divided by the replica count: a per-replica partial,
+    like every loss term (the template sums them over replicas for the logs). Features of
+    any shape [B, ...] are flattened.
+    """
+    _, replicas = replica_info()
+    fake = tf.reshape(tf.cast(fake_features, tf.float32), [tf.shape(fake_features)[0], -1])
+    diff = global_feature_mean(fake) - global_feature_mean(real_features)
+    value = tf.reduce_sum(tf.square(diff))
+    per_example = 2.0 * tf.reduce_sum(diff * fake, axis=1)
+    surrogate = tf.nn.compute_average_loss(per_example, global_batch_size=tf.shape(per_example)[0] * replicas)
+    return surrogate + tf.stop_gradient(value / replicas - surrogate)
+
+
+@STABILIZERS.register("feature_matching")
+class FeatureMatching:
+    """Feature matching as a generator loss term (Salimans et al. 2016, §3.1): λ·‖E_x f(x) − E_z f(G(z))‖².
+
+    f is the discriminator's penultimate feature vector (what its final layer reads; the
+    model gives D a features output, ``nets.minibatch_discrimination.with_features``, or reads
+    its own, e.g. the SGAN's). The expectations are global-batch means (all-reduced across
+    replicas, ``feature_matching``). The term is *added* to G's loss (weight λ); the paper's
+    pure feature-matching generator is the SGAN's ``model.generator_loss=feature_matching``,
+    which uses the same function.
+    """
+
+    def __init__(self, weight: float) -> None:
+        if weight < 0:
+            raise ConfigError(f"config.model.stabilizers.feature_matching (λ) must be ≥ 0, got {weight}")
+        self.weight = float(weight)
+
+    @classmethod
+    def from_config(cls, cfg: Mapping[str, Any], **_: Any) -> FeatureMatching | None:
+        """Built when ``stabilizers.feature_matching`` (λ) > 0."""
+        weight = cfg.get("feature_matching", 0.0)
+        return cls(weight) if weight else None
+
+    def __call__(self, real_features: tf.Tensor, fake_features: tf.Tensor) -> tf.Tensor:
+        """λ times the feature-matching distance (a per-replica partial)."""
+        return self.weight * feature_matching(real_features, fake_features)
+
+
+# ------------------------------------------------------------------------ minibatch discrimination
+@STABILIZERS.register("minibatch_discrimination")
+class MinibatchDiscriminationSpec:
+    """Minibatch discrimination (Salimans et al. 2016, §3.2): B kernels of C dimensions before D's last layer.
+
+    ``GAN.build_networks`` inserts the layer (``nets.minibatch_discrimination``) into the
+    configured discriminator; the model then never runs D on real and fake jointly (the
+    layer couples the examples of a call). Under a mirrored strategy the sum over j runs
+    over each replica's slice of the batch.
+    """
+
+    def __init__(self, kernels: int, dims: int) -> None:
+        if int(kernels) != kernels or kernels < 1 or int(dims) != dims or dims < 1:
+            raise ConfigError(f"config.model.stabilizers.minibatch_discrimination (B) and "
+                              f"minibatch_discrimination_dims (C) must be positive integers, got {kernels}, {dims}")
+        self.kernels, self.dims = int(kernels), int(dims)
+
+    @classmethod
+    def from_config(cls, cfg: Mapping[str, Any], **_: Any) -> MinibatchDiscriminationSpec | None:
+        """Built when ``stabilizers.minibatch_discrimination`` (B) > 0; C = ``minibatch_discrimination_dims``."""
+        kernels = cfg.get("minibatch_discrimination", 0)
+        return cls(kernels, cfg.get("minibatch_discrimination_dims", 5)) if kernels else None
+
+    def apply(self, discriminator: keras.Model) -> keras.Model:
+        """The discriminator with the minibatch layer before its final layer."""
+        return with_minibatch_discrimination(discriminator, self.kernels, self.dims)
+
+
+# ---------------------------------------------------------------------------- historical averaging
+class HistoricalAverage(tf.Module):
+    """The running average (1/t)·Σ_{i=1..t} θ_i of a network group's parameters, as non-trainable variables.
+
+    θ_1 is the value when the average is created (the initial weights) and θ_{i+1} the value
+    after the i-th optimizer update of the group, so at an update the average includes the
+    current parameters. ``count`` = t. The variables are checkpointed (``checkpoint_items``),
+    so a resumed run continues the same average; under MirroredStrategy every replica holds
+    the same average (updated from identical weights).
+    """
+
+    def __init__(self, variables: Sequence[Any], name: str) -> None:
+        super().__init__(name=name)
+        first = tf.VariableAggregation.ONLY_FIRST_REPLICA
+        self.means = [tf.Variable(tf.identity(tf.cast(v, tf.float32)), trainable=False, aggregation=first,
+                                  name=f"mean_{i}") for i, v in enumerate(variables)]
+        self.count = tf.Variable(tf.constant(1, tf.int64), trainable=False, aggregation=first, name="count")
+
+    def distance(self, variables: Sequence[Any]) -> tf.Tensor:
+        """‖θ − θ̄‖² summed over every parameter of the group (θ̄ held constant)."""
+        squares = [tf.reduce_sum(tf.square(tf.cast(v, tf.float32) - tf.stop_gradient(m)))
+                   for v, m in zip(variables, self.means, strict=True)]
+        return tf.add_n(squares) if squares else tf.constant(0.0)
+
+    def update(self, variables: Sequence[Any]) -> None:
+        """Adds the current parameters to the average: θ̄ ← θ̄ + (θ − θ̄)/(t + 1), t ← t + 1."""
+        t = tf.cast(self.count + 1, tf.float32)
+        for v, m in zip(variables, self.means, strict=True):
+            m.assign(m + (tf.cast(v, tf.float32) - m) / t)
+        self.count.assign_add(1)
+
+
+@STABILIZERS.register("historical_averaging")
+class HistoricalAveraging:
+    """Historical averaging (Salimans et al. 2016, §3.3): λ·‖θ − (1/t)Σ_{i=1..t} θ_i‖² in each player's loss.
+
+    One ``HistoricalAverage`` per network group (G's and D's, made by ``track`` when the
+    model builds its optimizers); the term of an update is λ times the squared distance of
+    the group's trainable parameters to their average so far, and the average advances
+    after every optimizer update of the group. The paper motivates it by fictitious play;
+    it stops the parameters from orbiting an equilibrium.
+    """
+
+    def __init__(self, weight: float) -> None:
+        if weight < 0:
+            raise ConfigError(f"config.model.stabilizers.historical_averaging (λ) must be ≥ 0, got {weight}")
+        self.weight = float(weight)
+
+    @classmethod
+    def from_config(cls, cfg: Mapping[str, Any], **_: Any) -> HistoricalAveraging | None:
+        """Built when ``stabilizers.historical_averaging`` (λ) > 0."""
+        weight = cfg.get("historical_averaging", 0.0)
+        return cls(weight) if weight else None
+
+    def track(self, variables: Sequence[Any], name: str) -> HistoricalAverage:
+        """A running average of ``variables`` starting at their current values."""
+        return HistoricalAverage(variables, name)
+
+    def term(self, average: HistoricalAverage, variables: Sequence[Any]) -> tf.Tensor:
+        """λ·‖θ − θ̄‖² as a per-replica partial (the value divided by the replica count: gradients are summed)."""
+        _, replicas = replica_info()
+        return self.weight * average.distance(variables) / tf.cast(replicas, tf.float32)
+
+
+# -------------------------------------------------------------------------------- label targets
+@STABILIZERS.register("label_smoothing")
+class LabelSmoothing:
+    """One-sided label smoothing (Salimans et al. 2016, §3.4): D's real targets α = 1 − s, fake targets stay 0.
+
+    Smoothing only the real side keeps D's optimum α·p_data/(p_data + p_model) from rewarding
+    G where p_data is 0 (the paper's reason not to smooth the fakes). Only for losses with
+    targets (``losses.AdversarialLoss.targeted``: minimax, non_saturating, least_squares —
+    LSGAN's real target b becomes α); other families are refused when the model is built.
+    """
+
+    def __init__(self, smoothing: float) -> None:
+        if not 0.0 <= smoothing < 1.0:
+            raise ConfigError(f"config.model.stabilizers.label_smoothing (s, real target 1 − s) must be in [0, 1), "
+                              f"got {smoothing}")
+        self.alpha = 1.0 - float(smoothing)
+
+    @classmethod
+    def from_config(cls, cfg: Mapping[str, Any], **_: Any) -> LabelSmoothing | None:
+        """Built when ``stabilizers.label_smoothing`` (s) > 0."""
+        smoothing = cfg.get("label_smoothing", 0.0)
+        return cls(smoothing) if smoothing else None
+
+
+NOISY_REAL = (-0.3, 0.2)  # real targets U[α − 0.3, α + 0.2]: ganhacks' U[0.7, 1.2] when α = 1
+NOISY_FAKE = (0.0, 0.3)  # fake targets U[0, 0.3]
+
+
+@STABILIZERS.register("label_noise")
+class LabelNoise:
+    """Noisy and occasionally flipped labels for D (ganhacks #6 "soft and noisy labels", #13 "flip labels").
+
+    With ``noisy`` each real target is drawn from U[α − 0.3, α + 0.2] (U[0.7, 1.2] without
+    label smoothing, whose α = 1 − s it composes with) and each fake target from U[0, 0.3];
+    then each target is flipped with probability p: a flipped real example gets a fake
+    target (0, or a U[0, 0.3] draw) and a flipped fake a real one (α, or a draw from the real
+    range). The draws are stateless, for the global batch from a seed shared by the
+    replicas (``GAN`` passes its ``LABEL_NOISE`` stream of the D update), so equal (seed,
+    step) give equal targets and a mirrored run uses the targets of a single-device run.
+    """
+
+    def __init__(self, noisy: bool, flip: float) -> None:
+        if not 0.0 <= flip <= 1.0:
+            raise ConfigError(f"config.model.stabilizers.label_noise_flip (p) must be in [0, 1], got {flip}")
+        self.noisy, self.flip = bool(noisy), float(flip)
+
+    @classmethod
+    def from_config(cls, cfg: Mapping[str, Any], **_: Any) -> LabelNoise | None:
+        """Built when ``stabilizers.label_noise`` is true or ``label_noise_flip`` (p) > 0."""
+        noisy, flip = bool(cfg.get("label_noise", False)), cfg.get("label_noise_flip", 0.0)
+        return cls(noisy, flip) if noisy or flip else None
+
+    def targets(self, n: tf.Tensor, seed: tf.Tensor, alpha: float = 1.0) -> tuple[tf.Tensor, tf.Tensor]:
+        """(real targets [n], fake targets [n]) for this replica's n real and n fake outputs."""
+        u = replica_draw(lambda count: tf.random.stateless_uniform([count, 4], seed=seed), n)
+        low, high = (alpha + NOISY_REAL[0], alpha + NOISY_REAL[1]) if self.noisy else (alpha, alpha)
+        fake_low, fake_high = NOISY_FAKE if self.noisy else (0.0, 0.0)
+
+        def real_style(v: tf.Tensor) -> tf.Tensor:
+            return low + (high - low) * v
+
+        def fake_style(v: tf.Tensor) -> tf.Tensor:
+            return fake_low + (fake_high - fake_low) * v
+
+        real = tf.where(u[:, 2] < self.flip, fake_style(u[:, 0]), real_style(u[:, 0]))
+        fake = tf.where(u[:, 3] < self.flip, real_style(u[:, 1]), fake_style(u[:, 1]))
+        return real, fake
+
+
+# ------------------------------------------------------------------------ virtual batch normalisation
+@STABILIZERS.register("virtual_batch")
+class VirtualBatch:
+    """Virtual batch normalisation (Salimans et al. 2016, §3.5) with a reference batch of N examples.
+
+    ``GAN.build_networks`` builds G and D with ``norm="virtual_batch"`` wherever their spec
+    says ``"batch"`` (or set the specs' ``norm`` yourself). The reference batches, chosen once:
+
+    * G's: N latent vectors drawn statelessly from the model seed alone
+      (``GAN.fixed_seed(Streams.VIRTUAL_BATCH)``), identical on every replica and after resume;
+    * D's: the first N real examples of the first discriminator update (the global batch's,
+      gathered across replicas), kept in a non-trainable checkpointed variable
+      (``VirtualBatchReference``). D's input stabilizers other than packing do not act on it.
+
+    Every training call of a VBN network gets its reference prepended (and its outputs
+    dropped), so the statistics follow the current weights; inference calls use the
+    statistics stored by the last training call. Since the reference is shared and fixed,
+    an example's output does not depend on the rest of its batch.
+    """
+
+    def __init__(self, size: int) -> None:
+        if int(size) != size or size < 1:
+            raise ConfigError(f"config.model.stabilizers.virtual_batch (N) must be a positive integer, got {size}")
+        self.size = int(size)
+
+    @classmethod
+    def from_config(cls, cfg: Mapping[str, Any], **_: Any) -> VirtualBatch | None:
+        """Built when ``stabilizers.virtual_batch`` (N) > 0."""
+        size = cfg.get("virtual_batch", 0)
+        return cls(size) if size else None
+
+    def generator_reference(self, latent_dim: int, seed: tf.Tensor) -> tf.Tensor:
+        """G's reference batch: N latent vectors z ~ N(0, I) from a step-independent seed."""
+        return tf.random.stateless_normal([self.size, latent_dim], seed=seed)
+
+
+class VirtualBatchReference(tf.Module):
+    """D's reference batch for VBN: the first N real examples seen, set once (non-trainable, checkpointed)."""
+
+    def __init__(self, size: int, sample_shape: Sequence[int]) -> None:
+        super().__init__(name="virtual_batch_reference")
+        first = tf.VariableAggregation.ONLY_FIRST_REPLICA
+        self.size = int(size)
+        self.batch = tf.Variable(tf.zeros([self.size, *sample_shape]), trainable=False, aggregation=first,
+                                 name="batch")
+        self.filled = tf.Variable(tf.constant(False), trainable=False, aggregation=first, name="filled")
+
+    def fill(self, real: tf.Tensor) -> None:
+        """Stores the first N examples of the global real batch unless a reference is already stored."""
+        from tfgan_apps.distribute import gather_replicas
+
+        first = tf.cast(gather_replicas(tf.stop_gradient(real))[: self.size], self.batch.dtype)
+        tf.debugging.assert_equal(tf.shape(first)[0], self.size,
+                                  message="virtual_batch N exceeds the real batch of a discriminator update")
+        self.batch.assign(tf.where(self.filled, tf.convert_to_tensor(self.batch), first))
+        self.filled.assign(True)
+
+
 # ---------------------------------------------------------------------------------------- settings
-STABILIZER_NAMES = ("diffaugment", "ema", "instance_noise", "packing", "replay")
+STABILIZER_NAMES = ("diffaugment", "ema", "feature_matching", "historical_averaging", "instance_noise",
+                    "label_noise", "label_smoothing", "minibatch_discrimination", "packing", "replay",
+                    "virtual_batch")
+# Stabilizers that change D's targets (need a loss family with ``targeted``).
+TARGET_STABILIZERS = ("label_noise", "label_smoothing")
 
 
 def enabled_names(values: Mapping[str, Any]) -> list[str]:
@@ -388,6 +684,12 @@ def enabled_names(values: Mapping[str, Any]) -> list[str]:
         "packing": values.get("packing", 1) not in (0, 1, None),
         "instance_noise": bool(values.get("instance_noise")),
         "replay": bool(values.get("replay")),
+        "feature_matching": bool(values.get("feature_matching")),
+        "minibatch_discrimination": bool(values.get("minibatch_discrimination")),
+        "historical_averaging": bool(values.get("historical_averaging")),
+        "label_smoothing": bool(values.get("label_smoothing")),
+        "label_noise": bool(values.get("label_noise")) or bool(values.get("label_noise_flip")),
+        "virtual_batch": bool(values.get("virtual_batch")),
     }
     return sorted(name for name, on in active.items() if on)
 
@@ -429,6 +731,13 @@ def validate(cfg: Mapping[str, Any], batch_size: int) -> None:
         raise ConfigError("config.model.stabilizers.replay must be in [0, 1] and replay_size ≥ 1")
     if not 0.0 <= cfg.get("ema_decay", 0.999) < 1.0:
         raise ConfigError(f"config.model.stabilizers.ema_decay must be in [0, 1), got {cfg.get('ema_decay')}")
+    for name in ("feature_matching", "minibatch_discrimination", "historical_averaging", "label_smoothing",
+                 "label_noise", "virtual_batch"):
+        STABILIZERS.get(name).from_config(cfg)  # their constructors check the values
+    size = cfg.get("virtual_batch", 0)
+    if size and size > batch_size:
+        raise ConfigError(f"config.model.stabilizers.virtual_batch (N = {size}) must be ≤ config.data.batch_size "
+                          f"({batch_size}): D's reference batch is the first N real examples")
 
 
 def _sample_shape(generator: keras.Model) -> tuple[int, ...] | None:
@@ -462,6 +771,15 @@ class Stabilizers:
         self.instance_noise: InstanceNoise | None = built.get("instance_noise")
         self.packing: Packing | None = built.get("packing")
         self.replay: ReplayPool | None = built.get("replay")
+        self.feature_matching: FeatureMatching | None = built.get("feature_matching")
+        self.minibatch_discrimination: MinibatchDiscriminationSpec | None = built.get("minibatch_discrimination")
+        self.historical_averaging: HistoricalAveraging | None = built.get("historical_averaging")
+        self.label_smoothing: LabelSmoothing | None = built.get("label_smoothing")
+        self.label_noise: LabelNoise | None = built.get("label_noise")
+        self.virtual_batch: VirtualBatch | None = built.get("virtual_batch")
+        # State the model creates once its networks and optimizers exist (``GAN.build_stabilizer_state``).
+        self.historical_averages: dict[str, HistoricalAverage] = {}
+        self.d_reference: VirtualBatchReference | None = None
         enabled = [name for name, s in built.items() if s is not None]
         if enabled:
             logging.info("stabilizers on: %s", ", ".join(enabled))
@@ -484,6 +802,19 @@ class Stabilizers:
             x = self.packing(x)
         return x
 
+    @property
+    def targets_changed(self) -> bool:
+        """Whether D's adversarial targets differ from 1 / 0 (label smoothing or noisy / flipped labels)."""
+        return self.label_smoothing is not None or self.label_noise is not None
+
+    def d_targets(self, n: tf.Tensor, seed: tf.Tensor | None) -> tuple[Any, Any]:
+        """D's (real, fake) targets for n outputs each: scalars α and 0 with smoothing only, else per-example
+        draws of ``label_noise`` from ``seed`` (the model's ``LABEL_NOISE`` stream of the update)."""
+        alpha = self.label_smoothing.alpha if self.label_smoothing is not None else 1.0
+        if self.label_noise is None:
+            return alpha, 0.0
+        return self.label_noise.targets(n, seed, alpha)
+
     def replay_fakes(self, fake: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
         """D's fake batch with replayed past fakes (identity when the pool is off)."""
         if self.replay is None:
@@ -491,10 +822,15 @@ class Stabilizers:
         return tf.cast(self.replay(fake, fold_seed(seed, _TAGS["replay"])), fake.dtype)
 
     def checkpoint_items(self) -> dict[str, Any]:
-        """Stateful stabilizers to save: the EMA generator and the replay pool."""
+        """Stateful stabilizers to save: the EMA generator, the replay pool, the historical averages and D's
+        VBN reference batch."""
         items: dict[str, Any] = {}
         if self.ema is not None:
             items["ema_generator"] = self.ema.model
         if self.replay is not None:
             items["replay_pool"] = self.replay
+        for group, average in self.historical_averages.items():
+            items[f"historical_average_{group}"] = average
+        if self.d_reference is not None:
+            items["virtual_batch_reference"] = self.d_reference
         return items

@@ -99,9 +99,14 @@ class AdversarialAutoencoder(GAN):
         ExtraUpdate("reconstruction", loss="reconstruction_terms", networks=("encoder", "generator"),
                     optimizer="reconstruction_optimizer"),
     )
-    SUPPORTED_STABILIZERS: ClassVar[tuple[str, ...]] = ("ema", "instance_noise")
+    SUPPORTED_STABILIZERS: ClassVar[tuple[str, ...]] = ("ema", "historical_averaging", "instance_noise",
+                                                        "label_noise", "label_smoothing")
     STABILIZER_REASONS: ClassVar[dict[str, str]] = {
         "diffaugment": "the discriminator sees latent codes, and DiffAugment's transforms are for images",
+        "minibatch_discrimination": "the code discriminator is built by aae's own build_networks, without the layer",
+        "feature_matching": "the adversarial part matches codes to the prior; the decoder G is trained by "
+                            "reconstruction, not by D's features",
+        "virtual_batch": "the encoder plays G (aae's own run_generator), with no VBN reference batch",
         "packing": "the discriminator on codes is built for one code per input",
         "replay": "the replay pool stores the decoder's images, while the discriminator sees codes",
     }

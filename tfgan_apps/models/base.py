@@ -78,8 +78,18 @@ from tfgan_apps import losses
 from tfgan_apps.distribute import cross_replica_sum, global_batch_mean, is_multi_worker, replica_draw, replica_info
 from tfgan_apps.errors import ConfigError
 from tfgan_apps.nets import build_network
+from tfgan_apps.nets.minibatch_discrimination import has_features_output, with_features
+from tfgan_apps.nets.virtual_batchnorm import vbn_layers
 from tfgan_apps.registry import DISCRIMINATORS, GENERATORS, MODELS, PENALTIES
-from tfgan_apps.stabilizers import STABILIZER_NAMES, Stabilizers, packed_shape, packing_factor
+from tfgan_apps.stabilizers import (
+    STABILIZER_NAMES,
+    TARGET_STABILIZERS,
+    MinibatchDiscriminationSpec,
+    Stabilizers,
+    VirtualBatchReference,
+    packed_shape,
+    packing_factor,
+)
 from tfgan_apps.stabilizers import settings as stabilizer_settings
 
 
@@ -132,6 +142,8 @@ class Streams:
     LABELS = 16  # labels drawn for the generator update (conditional models)
     PRIOR = 17  # prior draws (adversarial autoencoder)
     DEGRADE = 18  # on-the-fly degradation of a restoration batch (once per step, on STEP_SALT)
+    LABEL_NOISE = 19  # D's noisy / flipped targets (``stabilizers.label_noise``) in a discriminator update
+    VIRTUAL_BATCH = 20  # G's VBN reference latents: with ``GAN.fixed_seed``, the same at every step
     REAL = 32  # D-input draws of the real batch (DiffAugment, instance noise); penalties reuse it
     FAKE = 33  # D-input draws of the fake batch in the discriminator update
 
@@ -243,6 +255,35 @@ class Update:
         return tf.shape(self.batch["x"])[0]
 
 
+def vbn_spec(spec: Any, settings: Mapping[str, Any]) -> Any:
+    """A network spec with ``norm="batch"`` replaced by ``"virtual_batch"`` when ``stabilizers.virtual_batch`` is
+    on (a copy; the config is never mutated); the spec itself otherwise."""
+    if not settings.get("virtual_batch") or not hasattr(spec, "get") or spec.get("norm") != "batch":
+        return spec
+    copy = dict(spec.to_dict() if hasattr(spec, "to_dict") else spec)
+    copy["norm"] = "virtual_batch"
+    return copy
+
+
+def set_reference_size(networks: tuple[keras.Model, ...], size: int) -> tuple[keras.Model, ...]:
+    """Sets N on the VBN layers of ``networks``; returns those that have VBN layers.
+
+    A VBN network needs the model to prepend its reference batch, so VBN layers without
+    ``stabilizers.virtual_batch`` and the stabilizer without any VBN layer are ConfigErrors.
+    """
+    with_vbn = tuple(net for net in networks if vbn_layers(net))
+    if with_vbn and not size:
+        raise ConfigError(f"{with_vbn[0].name!r} has norm='virtual_batch' layers: set "
+                          "config.model.stabilizers.virtual_batch to the reference batch size N (e.g. 64)")
+    if size and not with_vbn:
+        raise ConfigError("stabilizers.virtual_batch is on but no network has virtual batch normalisation: use "
+                          "networks with norm='batch' (replaced) or norm='virtual_batch'")
+    for net in with_vbn:
+        for layer in vbn_layers(net):
+            layer.reference_size = size
+    return with_vbn
+
+
 def model_name(cls: type) -> str:
     """The registry name of a model class (its class name when unregistered)."""
     for name in MODELS.names():
@@ -313,10 +354,17 @@ class GAN(keras.Model):
         if not 1 <= d_steps <= MAX_D_STEPS:
             raise ConfigError(f"train.d_steps must be in [1, {MAX_D_STEPS}], got {d_steps}")
         self.check_stabilizers(stabilizers or {})
+        self.adversarial = losses.get(loss)
+        self.check_stabilizer_settings(stabilizers or {}, self.adversarial, d_pass)
+        settings = dict(stabilizers or {})
+        if settings.get("feature_matching") and type(self).discriminator_features is GAN.discriminator_features:
+            discriminator = with_features(discriminator)  # [D's outputs, the features its final layer reads]
+        self.d_features_output = has_features_output(discriminator)
+        self.vbn_size = int(settings.get("virtual_batch", 0) or 0)
+        self.vbn_networks = set_reference_size((generator, discriminator), self.vbn_size)
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = int(latent_dim)
-        self.adversarial = losses.get(loss)
         self.loss_spec = loss if isinstance(loss, str) else self.adversarial.name
         # A weight of 0 switches a penalty off (configs list every penalty so flags can enable any).
         self.penalty_weights = {name: float(w) for name, w in (penalties or {}).items() if w}
@@ -342,6 +390,20 @@ class GAN(keras.Model):
         self.joint_d_pass = self.d_pass == "joint" or (
             self.d_pass == "auto" and examples_independent(self.discriminator))
         self.built = True
+
+    @staticmethod
+    def check_stabilizer_settings(settings: Mapping[str, Any], adversarial: losses.AdversarialLoss,
+                                  d_pass: str) -> None:
+        """Refuses stabilizer settings that cannot work with this loss family or D pass (one line each)."""
+        enabled = stabilizer_settings({"stabilizers": dict(settings)}, enabled_only=True)
+        for name in enabled:
+            if name in TARGET_STABILIZERS and adversarial.targeted is None:
+                raise ConfigError(
+                    f"stabilizer {name!r} changes D's real/fake targets, which loss {adversarial.name!r} does not "
+                    "have: set model.loss to non_saturating, minimax or least_squares, or switch it off")
+            if name in ("minibatch_discrimination", "virtual_batch") and d_pass == "joint":
+                raise ConfigError(f"stabilizer {name!r} needs separate real and fake D passes: set "
+                                  "model.d_pass='auto' or 'separate'")
 
     @classmethod
     def check_stabilizers(cls, settings: Mapping[str, Any]) -> None:
@@ -380,16 +442,22 @@ class GAN(keras.Model):
         """Builds (generator, discriminator) from ``model_cfg.generator`` / ``.discriminator`` specs.
 
         With PacGAN packing m > 1 the discriminator is built for m samples
-        concatenated along the last axis (``stabilizers.packed_shape``).
+        concatenated along the last axis (``stabilizers.packed_shape``); with minibatch
+        discrimination D's final layer also reads the minibatch features; with virtual batch
+        normalisation a spec's ``norm="batch"`` becomes ``"virtual_batch"`` (``vbn_spec``).
         """
+        settings = stabilizer_settings(model_cfg)
         generator = build_network(
-            GENERATORS, model_cfg.generator, latent_dim=model_cfg.latent_dim,
+            GENERATORS, vbn_spec(model_cfg.generator, settings), latent_dim=model_cfg.latent_dim,
             output_shape=source.shape, sync_batchnorm=sync_batchnorm,
         )
         d_shape = packed_shape(source.shape, packing_factor(model_cfg))
         discriminator = build_network(
-            DISCRIMINATORS, model_cfg.discriminator, input_shape=d_shape, sync_batchnorm=sync_batchnorm
+            DISCRIMINATORS, vbn_spec(model_cfg.discriminator, settings), input_shape=d_shape,
+            sync_batchnorm=sync_batchnorm,
         )
+        if settings.get("minibatch_discrimination"):
+            discriminator = MinibatchDiscriminationSpec.from_config(settings).apply(discriminator)
         return generator, discriminator
 
     @classmethod
@@ -448,6 +516,21 @@ class GAN(keras.Model):
         self.g_optimizer.build(self.group_variables(self.G_NETWORKS))
         for update in self.EXTRA_UPDATES:
             getattr(self, update.optimizer).build(self.group_variables(update.networks))
+        self.build_stabilizer_state()
+
+    def build_stabilizer_state(self) -> None:
+        """Creates, once, the stabilizer state that needs every network of the groups: the historical averages
+        of G's and D's groups and D's VBN reference batch (all checkpointed via ``checkpoint_items``)."""
+        s = self.stabilizers
+        if s.historical_averaging is not None and not s.historical_averages:
+            s.historical_averages = {
+                "g": s.historical_averaging.track(self.group_variables(self.G_NETWORKS), "historical_average_g"),
+                "d": s.historical_averaging.track(self.group_variables(self.D_NETWORKS), "historical_average_d"),
+            }
+        d_vbn = any(net is self.discriminator for net in self.vbn_networks)
+        if s.virtual_batch is not None and s.d_reference is None and d_vbn:
+            shape = tuple(int(d) for d in self.generator.output_shape[1:])
+            s.d_reference = VirtualBatchReference(s.virtual_batch.size, shape)
 
     def group_variables(self, names: tuple[str, ...]) -> list[tf.Variable]:
         """The trainable variables of a group of networks (attributes ``names``), each once."""
@@ -535,7 +618,12 @@ class GAN(keras.Model):
     def tracker_names(self) -> list[str]:
         """Names of the ``keras.metrics.Mean`` trackers, logged as ``Loss/...``/``D/...`` scalars."""
         penalties = [n for n, p in self._penalties.items() if p.loss is not None]
-        return ["d_loss", "d_adv", *penalties, "g_loss", "g_adv", "d_real", "d_fake"]
+        names = ["d_loss", "d_adv", *penalties, "g_loss", "g_adv", "d_real", "d_fake"]
+        if self.stabilizer_settings.get("feature_matching"):
+            names.append("g_fm")
+        if self.stabilizer_settings.get("historical_averaging"):
+            names += ["d_hist", "g_hist"]
+        return names
 
     @property
     def metrics(self) -> list[keras.metrics.Metric]:
@@ -569,6 +657,11 @@ class GAN(keras.Model):
         single-device run, e.g. augmentation; use ``replica_draw`` when they must)."""
         replica_id, _ = replica_info()
         return self.step_seed(salt) + tf.stack([tf.constant(0, tf.int64), tf.cast(replica_id, tf.int64) * 2**52])
+
+    def fixed_seed(self, stream: int) -> tf.Tensor:
+        """A stateless seed of (model seed, named stream) that does not depend on the step, for draws made once
+        (VBN's reference latents). Its second component is negative, so it never equals a ``step_seed``."""
+        return tf.constant([self.seed, -1 - stream], tf.int64)
 
     def sample_latent(self, batch_size: tf.Tensor, salt: int) -> tf.Tensor:
         """z ~ N(0, I) for this replica's ``batch_size`` examples, sliced from one global draw."""
@@ -605,8 +698,8 @@ class GAN(keras.Model):
         return {"z": self.sample_latent(ctx.batch_size, ctx.stream(Streams.LATENT))}
 
     def run_generator(self, inputs: Mapping[str, tf.Tensor], training: bool = True) -> Any:
-        """G's output for ``generator_inputs``."""
-        return self.generator(inputs["z"], training=training)
+        """G's output for ``generator_inputs`` (its VBN reference latents prepended in training calls)."""
+        return self.with_reference(self.generator, inputs["z"], self.generator_reference(), training)
 
     def real_samples(self, ctx: Update) -> Any:
         """The samples on D's "real" side: the batch's ``x``."""
@@ -619,17 +712,29 @@ class GAN(keras.Model):
     def discriminate(self, x: Any, salt: int, training: bool = True) -> Any:
         """D's outputs for its inputs. Every D call of a step goes through here, so input-side stabilizers
         (``d_input``) apply to real and fake alike, in both updates and inside penalties; ``salt`` picks the
-        random stream (equal salts → equal draws)."""
-        return self.discriminator(self.d_input(x, salt), training=training)
+        random stream (equal salts → equal draws). A VBN discriminator gets its reference batch prepended."""
+        return self.with_reference(self.discriminator, self.d_input(x, salt), self.discriminator_reference(),
+                                   training)
 
     def adversarial_logits(self, outputs: Any) -> tf.Tensor:
-        """The part of D's outputs the adversarial loss reads (all of them by default)."""
-        return outputs
+        """The part of D's outputs the adversarial loss reads (all of them by default; the logits when D was given
+        a features output for feature matching)."""
+        return outputs[0] if self.d_features_output else outputs
+
+    def discriminator_features(self, outputs: Any) -> tf.Tensor:
+        """D's penultimate features [B, F] in its outputs, for feature matching (Salimans et al. 2016, §3.1): the
+        output ``with_features`` appended. A variant whose D already outputs features overrides this."""
+        return outputs[-1]
 
     def d_adversarial_term(self, ctx: Update) -> tf.Tensor:
-        """D's adversarial loss term (a global-batch mean) on ``ctx.real_logits`` / ``ctx.fake_logits``."""
+        """D's adversarial loss term (a global-batch mean) on ``ctx.real_logits`` / ``ctx.fake_logits``; with label
+        smoothing / noisy labels on, the loss family's ``targeted`` form with the stabilizers' targets."""
         real, fake = ctx.real_logits, ctx.fake_logits
-        if self.adversarial.relativistic:
+        if self.stabilizers.targets_changed:
+            real_targets, fake_targets = self.stabilizers.d_targets(tf.shape(real)[0],
+                                                                    ctx.seed(Streams.LABEL_NOISE))
+            per_example = self.adversarial.targeted(real, fake, real_targets, fake_targets)
+        elif self.adversarial.relativistic:
             per_example = self.adversarial.discriminator(real, fake, real_mean=global_batch_mean(real),
                                                          fake_mean=global_batch_mean(fake))
         else:
@@ -649,8 +754,16 @@ class GAN(keras.Model):
 
     @property
     def generator_sees_real(self) -> bool:
-        """Whether the generator update also runs D on real samples (``ctx.real_logits``): relativistic losses."""
-        return self.adversarial.relativistic
+        """Whether the generator update also runs D on real samples (``ctx.real_logits``): relativistic losses and
+        feature matching."""
+        return self.adversarial.relativistic or bool(self.stabilizer_settings.get("feature_matching"))
+
+    def feature_matching_terms(self, ctx: Update) -> dict[str, tf.Tensor]:
+        """G's feature-matching term λ·‖E f(x) − E f(G(z))‖² (``stabilizers.feature_matching``), when on."""
+        if self.stabilizers.feature_matching is None:
+            return {}
+        return {"g_fm": self.stabilizers.feature_matching(self.discriminator_features(ctx.real_out),
+                                                          self.discriminator_features(ctx.fake_out))}
 
     def penalty_view(self, ctx: Update) -> tuple[Any, Any, Callable[[tf.Tensor], tf.Tensor]]:
         """(real, fake, d_fn) for the penalties: the samples whose input gradients they take and D's logits as a
@@ -685,6 +798,47 @@ class GAN(keras.Model):
         return compute()
 
     # ------------------------------------------------------------------ stabilizer plumbing
+    def with_reference(self, network: keras.Model, x: Any, reference: tf.Tensor | None, training: bool) -> Any:
+        """``network(x)``; in a training call with a VBN ``reference`` batch, the network runs on
+        ``concat([reference, x])`` and the reference's outputs are dropped (``nets/virtual_batchnorm.py``)."""
+        if reference is None or not training:
+            return network(x, training=training)
+        n = tf.shape(reference)[0]
+        out = network(tf.concat([tf.cast(reference, x.dtype), x], axis=0), training=training)
+        return tf.nest.map_structure(lambda t: t[n:], out)
+
+    def generator_reference(self) -> tf.Tensor | None:
+        """G's VBN reference latents (a fixed draw from the model seed), or None when G has no VBN layer."""
+        s = self.stabilizers
+        if s is None or s.virtual_batch is None or not any(net is self.generator for net in self.vbn_networks):
+            return None
+        return s.virtual_batch.generator_reference(self.latent_dim, self.fixed_seed(Streams.VIRTUAL_BATCH))
+
+    def discriminator_reference(self) -> tf.Tensor | None:
+        """D's VBN reference batch (the first real examples, packed like every D input), or None without VBN in D."""
+        s = self.stabilizers
+        if s is None or s.d_reference is None:
+            return None
+        reference = tf.convert_to_tensor(s.d_reference.batch)
+        return s.packing(reference) if s.packing is not None else reference
+
+    def historical_terms(self, optimizer: keras.optimizers.Optimizer,
+                         variables: list[tf.Variable]) -> dict[str, tf.Tensor]:
+        """``{"g_hist" | "d_hist": λ·‖θ − θ̄‖²}`` for the G or D group's update when historical averaging is on."""
+        group = self.historical_group(optimizer)
+        if group is None:
+            return {}
+        s = self.stabilizers
+        return {f"{group}_hist": s.historical_averaging.term(s.historical_averages[group], variables)}
+
+    def historical_group(self, optimizer: keras.optimizers.Optimizer) -> str | None:
+        """"g" / "d" when ``optimizer`` updates a group with a historical average, else None."""
+        if not self.stabilizers.historical_averages:
+            return None
+        if optimizer is self.g_optimizer:
+            return "g"
+        return "d" if optimizer is self.d_optimizer else None
+
     def d_input(self, x: tf.Tensor, salt: int) -> tf.Tensor:
         """D's input for a batch of samples: DiffAugment → instance noise → PacGAN packing (each when on)."""
         if not self.stabilizers.random_input:  # no step/seed needed (works before compile)
@@ -752,12 +906,16 @@ class GAN(keras.Model):
             active = tape if tape is not None else tf.GradientTape(persistent=self.persistent_tape)
             with active:
                 terms, weigh = body(active)
+                terms.update(self.historical_terms(optimizer, variables))
                 weights = weigh(active, terms) if weigh is not None else {}
                 total = tf.add_n([weights.get(k, 1.0) * v for k, v in terms.items()])
             return total, terms, dict(ctx.stats), scaled_gradients(optimizer, active, total, variables)
 
         total, terms, ctx.stats, grads = self.in_stage(compute, variables)
         optimizer.apply_gradients(zip(grads, variables))
+        group = self.historical_group(optimizer)
+        if group is not None:
+            self.stabilizers.historical_averages[group].update(variables)
         if optimizer is self.g_optimizer:
             self.after_generator_update()
         return total, terms
@@ -784,6 +942,8 @@ class GAN(keras.Model):
                 ctx.fresh_fake = tf.nest.map_structure(tf.stop_gradient, fake)
                 ctx.fake = self.replay_fakes(ctx.fresh_fake, ctx)
             ctx.real = self.real_samples(ctx)
+            if self.stabilizers.d_reference is not None:  # VBN: D's reference is the first real batch
+                self.stabilizers.d_reference.fill(ctx.real)
             ctx.real_in = self.discriminator_inputs(ctx.real, ctx, real=True)
             ctx.fake_in = self.discriminator_inputs(ctx.fake, ctx, real=False)
             ctx.real_out, ctx.fake_out = self.discriminate_real_fake(ctx.real_in, ctx.fake_in, ctx.salt)
@@ -822,6 +982,7 @@ class GAN(keras.Model):
                     ctx.real_out = self.discriminate(ctx.real_in, salt=ctx.stream(self.G_REAL_STREAM))
                     ctx.real_logits = self.adversarial_logits(ctx.real_out)
                 terms["g_adv"] = self.g_adversarial_term(ctx)
+                terms.update(self.feature_matching_terms(ctx))
             terms.update(self.extra_g_terms(ctx))
             return terms, lambda t, terms: self.generator_term_weights(ctx, t, terms)
 

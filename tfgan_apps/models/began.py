@@ -58,8 +58,14 @@ class BEGAN(GAN):
       (other arguments: see ``GAN``)
     """
 
-    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "instance_noise", "replay")
-    STABILIZER_REASONS = {"packing": "the auto-encoder discriminator reconstructs single samples"}
+    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "historical_averaging", "instance_noise", "replay")
+    STABILIZER_REASONS = {"packing": "the auto-encoder discriminator reconstructs single samples",
+                          "minibatch_discrimination": "the auto-encoder discriminator has no final logit layer",
+                          "feature_matching": "the auto-encoder discriminator has no penultimate feature vector",
+                          "label_smoothing": "the energy (reconstruction) loss has no real/fake targets",
+                          "label_noise": "the energy (reconstruction) loss has no real/fake targets",
+                          "virtual_batch": "the auto-encoder discriminator is called by its own discriminate, "
+                                           "which has no VBN reference batch"}
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  gamma: float = 0.5, lambda_k: float = 0.001, k_init: float = 0.0, **kwargs: Any) -> None:

@@ -56,9 +56,16 @@ class BiGAN(GAN):
 
     G_NETWORKS = ("generator", "encoder")  # one optimizer: per-parameter Adam over G ∪ E = two Adams in step
     SERIALIZED_NETWORKS = ("encoder",)
-    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "instance_noise")
+    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "historical_averaging", "instance_noise", "label_noise",
+                             "label_smoothing")
     STABILIZER_REASONS = {"packing": "the joint D pairs each sample with its own z",
-                          "replay": "past fakes would lose the z they were made from"}
+                          "replay": "past fakes would lose the z they were made from",
+                          "minibatch_discrimination": "the joint D is built on (x, z) pairs by bigan's own "
+                                                      "build_networks, without the layer",
+                          "feature_matching": "the joint D's features mix x with z, and G's fakes and E's codes "
+                                              "are both matched by the adversarial loss already",
+                          "virtual_batch": "the joint D's (x, z) input is packed by bigan's discriminate, which "
+                                           "has no VBN reference batch"}
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  encoder: keras.Model, **kwargs: Any) -> None:

@@ -81,9 +81,16 @@ class ConditionalGAN(GAN):
     template's hooks (ACGAN: ``discriminator_inputs``, ``adversarial_logits``, ``extra_*_terms``).
     """
 
-    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "instance_noise")
+    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "historical_averaging", "instance_noise", "label_noise",
+                             "label_smoothing")
     STABILIZER_REASONS = {"packing": "a packed D input would mix samples of different labels",
-                          "replay": "past fakes would lose the labels they were drawn for"}
+                          "replay": "past fakes would lose the labels they were drawn for",
+                          "minibatch_discrimination": "the label-conditioned D heads are built on the base D by "
+                                                      "conditional.py's build_discriminator, without the layer",
+                          "feature_matching": "the conditional D (projection or auxiliary classifier) has no "
+                                              "features output to match",
+                          "virtual_batch": "G and D take labels besides the samples, and their calls have no VBN "
+                                           "reference batch"}
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  num_classes: int = 0, **kwargs: Any) -> None:

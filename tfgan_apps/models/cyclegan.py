@@ -64,9 +64,18 @@ class CycleGAN(GAN):
     G_NETWORKS = ("generator", "generator_ba")
     D_NETWORKS = ("discriminator", "discriminator_a")
     SERIALIZED_NETWORKS = ("generator_ba", "discriminator_a")
-    SUPPORTED_STABILIZERS = ("diffaugment", "instance_noise", "replay")
+    SUPPORTED_STABILIZERS = ("diffaugment", "historical_averaging", "instance_noise", "replay")
     STABILIZER_REASONS = {"ema": "the EMA copy follows one generator and cyclegan trains two",
-                          "packing": "each discriminator judges single images of its own domain"}
+                          "packing": "each discriminator judges single images of its own domain",
+                          "minibatch_discrimination": "the PatchGAN discriminators judge patches, not a flat "
+                                                      "feature vector of the image",
+                          "feature_matching": "the PatchGAN discriminators have no penultimate feature vector",
+                          "label_smoothing": "the two domains' D terms are assembled by cyclegan's own "
+                                             "d_adversarial_term, without targets",
+                          "label_noise": "the two domains' D terms are assembled by cyclegan's own "
+                                         "d_adversarial_term, without targets",
+                          "virtual_batch": "the translators use instance normalisation, and their calls have no "
+                                           "VBN reference batch"}
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  generator_ba: keras.Model, discriminator_a: keras.Model, cycle_weight: float = 10.0,

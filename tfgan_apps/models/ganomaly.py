@@ -72,8 +72,14 @@ class GANomaly(GAN):
     """
 
     G_NETWORKS: ClassVar[tuple[str, ...]] = ("encoder", "generator", "encoder2")
-    SUPPORTED_STABILIZERS: ClassVar[tuple[str, ...]] = ("diffaugment", "instance_noise")
+    SUPPORTED_STABILIZERS: ClassVar[tuple[str, ...]] = ("diffaugment", "historical_averaging", "instance_noise",
+                                                        "label_noise", "label_smoothing")
     STABILIZER_REASONS: ClassVar[dict[str, str]] = {
+        "minibatch_discrimination": "G's feature matching compares D's features of single examples, which "
+                                    "minibatch features would make depend on the batch",
+        "feature_matching": "ganomaly's generator already matches D's features, example by example",
+        "virtual_batch": "G is an encoder-decoder fed real images by ganomaly's own run_generator, with no VBN "
+                         "reference batch",
         "ema": "the score uses G_E, G_D and E, and the EMA would average G_D alone",
         "packing": "feature matching compares one example's D features with its reconstruction's",
         "replay": "each fake is the reconstruction of the real example it is compared with",

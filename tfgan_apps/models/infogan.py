@@ -69,8 +69,13 @@ class InfoGAN(GAN):
       (other arguments: see ``GAN``)
     """
 
-    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "instance_noise", "replay")
-    STABILIZER_REASONS = {"packing": "Q recovers the codes of single samples"}
+    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "historical_averaging", "instance_noise", "label_noise",
+                             "label_smoothing", "replay")
+    STABILIZER_REASONS = {"packing": "Q recovers the codes of single samples",
+                          "minibatch_discrimination": "Q reads D's features and recovers the codes of single samples",
+                          "feature_matching": "D's two outputs (logit, Q) leave no features output to match",
+                          "virtual_batch": "G's input (z and the codes) is assembled by InfoGAN's run_generator, "
+                                           "which has no VBN reference latents"}
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  categories: int = 10, continuous: int = 2, info_weight: float = 1.0,

@@ -130,9 +130,14 @@ class PGGAN(GAN):
       (other arguments: see ``GAN``; G and D are the ``pggan`` progressive networks)
     """
 
-    SUPPORTED_STABILIZERS: ClassVar[tuple[str, ...]] = ("diffaugment", "ema", "instance_noise", "packing")
+    SUPPORTED_STABILIZERS: ClassVar[tuple[str, ...]] = ("diffaugment", "ema", "historical_averaging",
+                                                        "instance_noise", "label_noise", "label_smoothing", "packing")
     STABILIZER_REASONS: ClassVar[dict[str, str]] = {
-        "replay": "pggan's fakes change resolution by stage, so stored fakes would not fit D's current stage"}
+        "replay": "pggan's fakes change resolution by stage, so stored fakes would not fit D's current stage",
+        "minibatch_discrimination": "pggan's D ends with its own minibatch-stddev layer (the paper's §3 "
+                                    "simplification of minibatch discrimination)",
+        "feature_matching": "pggan's D is run per stage in a switch and has no features output to match",
+        "virtual_batch": "pggan's networks use pixelwise feature normalisation, not batch normalisation"}
     SUPPORTS_REUSE_FAKES: ClassVar[bool] = False  # G's pass must run inside the stage switch
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,

@@ -16,7 +16,9 @@ where L_unsup is the configured adversarial loss family on the logsumexp logits
 (``non_saturating``/``minimax`` give exactly the paper's formula). G minimises
 feature matching (§3.1), ‖E_x f(x) − E_z f(G(z))‖² on D's penultimate
 features f, which the paper found best for semi-supervised learning, or the
-non-saturating loss (``model.generator_loss``).
+non-saturating loss (``model.generator_loss``). Feature matching is the toolkit's
+(``stabilizers.feature_matching``, also available to other models as the
+``feature_matching`` stabilizer, which *adds* λ·FM to G's loss).
 
 The labelled subset: ``model.labelled`` examples (class-balanced, fixed by a
 seeded permutation, see ``data/labelled.balanced_subset``) of the training part
@@ -42,12 +44,12 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_apps.data.labelled import IndexedSource
-from tfgan_apps.distribute import cross_replica_sum, replica_info
 from tfgan_apps.errors import ConfigError
 from tfgan_apps.models.base import GAN, Update
 from tfgan_apps.models.conditional import classification_loss, correct
 from tfgan_apps.nets.conditional import classifier_discriminator
 from tfgan_apps.registry import MODELS
+from tfgan_apps.stabilizers import feature_matching
 
 GENERATOR_LOSSES = ("feature_matching", "non_saturating")
 
@@ -77,7 +79,8 @@ class SemiSupervisedGAN(GAN):
       supervised_weight: weight of L_sup (1 in the paper).
     """
 
-    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "instance_noise", "replay")
+    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "feature_matching", "historical_averaging", "instance_noise",
+                             "label_noise", "label_smoothing", "minibatch_discrimination", "replay", "virtual_batch")
     STABILIZER_REASONS = {"packing": "the discriminator classifies single examples"}
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
@@ -152,26 +155,14 @@ class SemiSupervisedGAN(GAN):
         return self.generator_loss == "feature_matching" or super().generator_sees_real
 
     # ------------------------------------------------------------------ training
-    def global_feature_mean(self, features: tf.Tensor) -> tf.Tensor:
-        """Mean feature vector [F] over the global batch (all-reduced across replicas), without gradient."""
-        _, replicas = replica_info()
-        total = cross_replica_sum(tf.reduce_sum(tf.stop_gradient(tf.cast(features, tf.float32)), axis=0))
-        return total / tf.cast(tf.shape(features)[0] * replicas, tf.float32)
+    def discriminator_features(self, outputs: Any) -> tf.Tensor:
+        """D's penultimate features: the second output of the K-class discriminator."""
+        return outputs[1]
 
     def feature_matching(self, real_features: tf.Tensor, fake_features: tf.Tensor) -> tf.Tensor:
-        """‖m_real − m_fake‖² over global-batch feature means (Salimans et al. 2016 §3.1).
-
-        The value is not a sum over examples, so it is written as a per-example
-        surrogate Σ_i 2(m_fake − m_real)·f(G(z_i)) / B_global, whose gradient is
-        exactly the value's, plus a stop-gradient correction that makes the
-        returned number the value divided by the replica count (a per-replica
-        partial, like every loss term: the template sums them over replicas for the logs).
-        """
-        _, replicas = replica_info()
-        diff = self.global_feature_mean(fake_features) - self.global_feature_mean(real_features)
-        value = tf.reduce_sum(tf.square(diff))
-        surrogate = self.global_mean(2.0 * tf.reduce_sum(diff * tf.cast(fake_features, tf.float32), axis=1))
-        return surrogate + tf.stop_gradient(value / replicas - surrogate)
+        """‖m_real − m_fake‖² over global-batch feature means (Salimans et al. 2016 §3.1): the toolkit's
+        ``stabilizers.feature_matching`` (a per-replica partial, like every loss term)."""
+        return feature_matching(real_features, fake_features)
 
     def extra_d_terms(self, ctx: Update) -> dict[str, tf.Tensor]:
         """L_sup: the cross-entropy of the labelled examples of the real slice (mask from their indices)."""
@@ -185,5 +176,6 @@ class SemiSupervisedGAN(GAN):
     def g_adversarial_term(self, ctx: Update) -> tf.Tensor:
         """Feature matching against the real slice, or the configured loss on the logsumexp logits."""
         if self.generator_loss == "feature_matching":
-            return self.feature_matching(ctx.real_out[1], ctx.fake_out[1])
+            return self.feature_matching(self.discriminator_features(ctx.real_out),
+                                         self.discriminator_features(ctx.fake_out))
         return super().g_adversarial_term(ctx)

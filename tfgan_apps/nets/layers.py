@@ -6,8 +6,9 @@ import keras
 
 from tfgan_apps.errors import ConfigError
 from tfgan_apps.nets.fused_batchnorm import FusedBatchNormalization
+from tfgan_apps.nets.virtual_batchnorm import VirtualBatchNormalization
 
-NORMS = ("batch", "layer", "instance", "none")
+NORMS = ("batch", "layer", "instance", "virtual_batch", "none")
 
 
 def normalization(kind: str, sync_batchnorm: bool = False, name: str | None = None) -> keras.layers.Layer:
@@ -19,7 +20,9 @@ def normalization(kind: str, sync_batchnorm: bool = False, name: str | None = No
     pass runs TensorFlow's fused kernel (``fused_batchnorm.FusedBatchNormalization``:
     the same result to float rounding, 9–12 % less CPU per 64² DCGAN step in
     ``benchmarks/results/train_speed.md``); synchronised BN keeps Keras' own code. ``instance`` is
-    ``GroupNormalization(groups=-1)``; ``none`` is the identity.
+    ``GroupNormalization(groups=-1)``; ``virtual_batch`` is virtual batch normalisation (Salimans et al.
+    2016, §3.5; ``virtual_batchnorm.VirtualBatchNormalization``), which needs the model to prepend its
+    reference batch (``config.model.stabilizers.virtual_batch`` = N); ``none`` is the identity.
     """
     if kind == "batch":
         return FusedBatchNormalization(momentum=0.9, epsilon=1e-5, synchronized=sync_batchnorm, name=name)
@@ -27,6 +30,8 @@ def normalization(kind: str, sync_batchnorm: bool = False, name: str | None = No
         return keras.layers.LayerNormalization(name=name)
     if kind == "instance":
         return keras.layers.GroupNormalization(groups=-1, name=name)
+    if kind == "virtual_batch":
+        return VirtualBatchNormalization(epsilon=1e-5, name=name)
     if kind == "none":
         return keras.layers.Identity(name=name)
     raise ConfigError(f"unknown normalization {kind!r}; valid choices: {', '.join(NORMS)}")
