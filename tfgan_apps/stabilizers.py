@@ -37,6 +37,11 @@ after each generator-optimizer update. Every random draw is stateless, from
 ``GAN.replica_seed(salt)`` folded with a per-stabilizer tag, so resume is exact.
 Real and fake batches draw independently (as the DiffAugment code augments
 them in separate calls); penalties reuse the real batch's draws.
+The Improved-Techniques ones act where ``models/base.py``'s docstring lists; label noise
+draws for the global batch from the model's ``LABEL_NOISE`` stream (so it keeps the
+mirrored-equals-default property, as do feature matching, historical averaging and VBN, whose
+reference batches are shared by the replicas); minibatch discrimination sums over each
+replica's batch. Stateful ones (historical averages, D's VBN reference) are checkpointed.
 Because the draws are per replica, a multi-replica run with DiffAugment,
 instance noise or replay draws different (equally distributed) randomness
 than a single-device run; EMA and packing are deterministic and keep the

@@ -55,6 +55,14 @@ networks' updates and inside penalties; the real batch draws on stream ``REAL``,
 the fake batch on ``FAKE`` (so their draws differ), penalties reuse ``REAL`` (R1 then
 sees the same augmentation as D's real term, as in the DiffAugment code). ``replay``
 mixes past fakes into D's fake batch; the EMA advances after every generator update.
+The Improved-Techniques ones (Salimans et al. 2016) act in named places: minibatch
+discrimination (§3.2) and virtual batch norm (§3.5) in ``build_networks`` (the layer before
+D's last one; ``norm="batch"`` → ``"virtual_batch"``), VBN's reference batches in
+``run_generator`` / ``discriminate`` (``with_reference``); feature matching (§3.1) as G's
+``g_fm`` term on ``discriminator_features``; historical averaging (§3.3) as the ``g_hist`` /
+``d_hist`` terms of ``run_update``, whose averages advance after each optimizer step; label
+smoothing (§3.4) and noisy / flipped labels (ganhacks, stream ``LABEL_NOISE``) as D's targets in
+``d_adversarial_term`` (the loss family's ``targeted`` form; other families are refused).
 
 Speed: the discriminator update runs D once on ``concat([real, fake])`` instead of
 twice (``d_pass="joint"``) when D treats examples independently and has no side
