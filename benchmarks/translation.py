@@ -22,7 +22,8 @@ Held-out images: each recipe's ``data.eval_photos`` (``chelsea``, ``coffee``; in
 * ``inpaint`` — recipe ``inpaint_photos``: holes drawn with their mask for the held-out crops
   (``mask`` with ``with_mask=True``, the recipe's settings otherwise); ours gets the holed image and the
   mask channel and returns the composite (known pixels kept); PSNR/SSIM inside the holes
-  (``hole_psnr`` / ``hole_ssim``) for biharmonic inpainting, mean fill and ours.
+  (``hole_psnr`` / ``hole_ssim``) for biharmonic inpainting, mean fill, the push-pull pyramid fill
+  (``restoration.inference.pyramid_fill``, what G sees in the holes with ``model.hole_fill=pyramid``) and ours.
 
 Every model trains for ``--minutes`` of wall-clock time after its first (tracing) step
 (``restoration.train_for``: its learning-rate decay window is fitted to the budget), tasks one after
@@ -62,6 +63,7 @@ from tfgan_apps.data.degradations import build_degradation, split_mask  # noqa: 
 from tfgan_apps.data.paired import held_out_pairs  # noqa: E402
 from tfgan_apps.data.unpaired import held_out_translation  # noqa: E402
 from tfgan_apps.metrics import translation as tr  # noqa: E402
+from tfgan_apps.restoration.inference import pyramid_fill  # noqa: E402
 
 TASKS = {"derain": "cyclegan_derain_photos", "night": "cyclegan_night_photos", "colorize": "colorize_photos",
          "inpaint": "inpaint_photos"}
@@ -204,7 +206,7 @@ def colorize_task(args: argparse.Namespace) -> tuple[list[Row], list[np.ndarray]
                    colourfulness=float(np.mean([tr.colourfulness(x) for x in inputs])), truth_colourfulness=truth_c)]
     for label, restore, note in paired_phases("colorize", config, args):
         outputs = apply(model_fn(restore), inputs)
-        rows.append(scored("colorize", f"ours: pix2pix colorize_photos, {label}", outputs, truths, note=note,
+        rows.append(scored("colorize", f"ours: pix2pix, {label}", outputs, truths, note=note,
                            kind="ours", colourfulness=float(np.mean([tr.colourfulness(o) for o in outputs])),
                            truth_colourfulness=truth_c))
     return rows, truths
@@ -229,7 +231,10 @@ def inpaint_task(args: argparse.Namespace) -> tuple[list[Row], list[np.ndarray]]
             scored("inpaint", "biharmonic (skimage)", [tr.inpaint_biharmonic(x, m)[0] for x, m in zip(inputs, masks)],
                    truths, masks=masks),
             scored("inpaint", "mean fill", [tr.mean_fill(x, m)[0] for x, m in zip(inputs, masks)], truths,
-                   masks=masks)]
+                   masks=masks),
+            scored("inpaint", "push-pull fill (pyramid)",
+                   [tr.to_unit(np.asarray(pyramid_fill(h[None], m[None, ..., None]))[0]) for h, m in zip(holed, masks)],
+                   truths, masks=masks)]
     degraded = [p[1] for p in pairs]
     channel = "mask channel" if config.data.degradation.get("with_mask", False) else "no mask channel"
     for label, restore, note in paired_phases("inpaint", config, args):
@@ -238,7 +243,7 @@ def inpaint_task(args: argparse.Namespace) -> tuple[list[Row], list[np.ndarray]]
         else:  # a model without the mask channel: paste its output into the holes
             raw = apply(model_fn(restore), inputs)
             outputs = [m[..., None] * o + (1 - m[..., None]) * x for o, x, m in zip(raw, inputs, masks)]
-        rows.append(scored("inpaint", f"ours: pix2pix inpaint_photos ({channel}), {label}", outputs, truths,
+        rows.append(scored("inpaint", f"ours: pix2pix ({channel}), {label}", outputs, truths,
                            note=note, kind="ours", masks=masks))
     return rows, truths
 
@@ -264,7 +269,7 @@ def picture(rows: list[Row], truths: list[np.ndarray], path: str, pad: int = 4) 
         tiles_per_row.append([np.clip(np.round(t[cut] * 255), 0, 255).astype(np.uint8)
                               for t in [c.outputs[i] for c in columns] + [truth]][:len(titles)])
     side = tiles_per_row[0][0].shape[0]
-    title_h, col_w = 28, max(side, 150)
+    title_h, col_w = 40, max(side, 150)
     width = len(titles) * (col_w + pad) + pad
     canvas = Image.new("RGB", (width, title_h + len(tiles_per_row) * (side + pad) + pad), "white")
     draw = ImageDraw.Draw(canvas)
@@ -276,7 +281,7 @@ def picture(rows: list[Row], truths: list[np.ndarray], path: str, pad: int = 4) 
                 lines.append(word)
             else:
                 lines[-1] = f"{lines[-1]} {word}".strip()
-        draw.multiline_text((x0, 1), "\n".join(lines[:2]), fill="black", spacing=1)
+        draw.multiline_text((x0, 1), "\n".join(lines[:3]), fill="black", spacing=1)
         for i, tiles in enumerate(tiles_per_row):
             canvas.paste(Image.fromarray(tiles[j]), (x0 + (col_w - side) // 2, title_h + pad + i * (side + pad)))
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)

@@ -14,7 +14,7 @@ from tests.conftest import load_recipe, run_cli
 from tfgan_apps import trainer
 from tfgan_apps.errors import ConfigError, DataError
 from tfgan_apps.models.base import G_SALT, Update
-from tfgan_apps.restoration.inference import masked_condition, restore_images, tiled_apply
+from tfgan_apps.restoration.inference import fill_holes, masked_condition, pyramid_fill, restore_images, tiled_apply
 
 
 def tiny_inpaint(**model):
@@ -33,9 +33,9 @@ def tiny_inpaint(**model):
 
 @pytest.fixture(scope="module")
 def inpaint_run(tmp_path_factory):
-    """A 2-step inpainting run through ``trainer.train`` (callbacks, export)."""
+    """A 2-step inpainting run through ``trainer.train`` (callbacks, export), holes pre-filled by push-pull."""
     workdir = str(tmp_path_factory.mktemp("inpaint"))
-    return trainer.train(tiny_inpaint(), workdir)
+    return trainer.train(tiny_inpaint(hole_fill="pyramid"), workdir)
 
 
 def _holes(height: int, width: int, seed: int) -> np.ndarray:
@@ -52,7 +52,7 @@ def _holes(height: int, width: int, seed: int) -> np.ndarray:
 
 def test_the_mask_reaches_g_as_its_extra_channel(inpaint_run):
     model = inpaint_run["model"]
-    assert model.masked and model.content_loss == "masked_l1"
+    assert model.masked and model.content_loss == "masked_l1" and model.mask_fill == "pyramid"
     assert model.generator.input_shape[-1] == 4 and model.generator.output_shape[-1] == 3
     assert [s[-1] for s in model.discriminator.input_shape] == [4, 3]  # condition (image + mask), image
     assert inpaint_run["step"] == 2 and int(model.d_optimizer.iterations.numpy()) == 2
@@ -60,8 +60,10 @@ def test_the_mask_reaches_g_as_its_extra_channel(inpaint_run):
     rng = np.random.default_rng(0)
     image = tf.constant(rng.uniform(-1, 1, (2, 16, 16, 3)), tf.float32)
     mask = tf.constant(_holes(16, 16, 1)[None, ..., None].repeat(2, 0))
-    condition = masked_condition(image, mask)
+    condition = masked_condition(image, mask, "pyramid")
     np.testing.assert_array_equal(condition[..., 3:], mask)  # the mask is the last channel ...
+    batch = model.prepare_batch({"x": image, "input": masked_condition(image, mask, 0.0)})
+    np.testing.assert_allclose(batch["input"], condition, atol=1e-6)  # training batches get the pyramid fill
     with tf.GradientTape() as tape:
         tape.watch(condition)
         raw = model.generator(condition, training=False)
@@ -143,6 +145,21 @@ def test_export_takes_the_mask_in_a_fresh_process(inpaint_run, tmp_path):
                                model.restore(np.concatenate([x, mask / 255.0], -1)), atol=1e-6)
 
 
+def test_pyramid_fill_interpolates_from_the_known_pixels():
+    ramp = np.tile(np.linspace(-1, 1, 40, dtype=np.float32), (24, 1))[None, ..., None].repeat(3, -1)
+    mask = np.zeros((1, 24, 40, 1), np.float32)
+    mask[:, 6:18, 12:30] = 1.0
+    filled = pyramid_fill(ramp * (1 - mask) + 0.7 * mask, mask).numpy()
+    np.testing.assert_array_equal(filled[mask[..., 0] == 0], ramp[mask[..., 0] == 0])  # known pixels unchanged
+    hole = mask[..., 0] == 1
+    assert np.abs(filled - ramp)[hole].mean() < 0.25 * np.abs(0.7 - ramp)[hole].mean()  # a guess from the borders
+    flat = np.full((1, 9, 11, 3), 0.3, np.float32)
+    one_known = np.ones((1, 9, 11, 1), np.float32)
+    one_known[0, 4, 5] = 0.0
+    np.testing.assert_allclose(pyramid_fill(flat, one_known), flat, atol=1e-6)  # one known pixel fills everything
+    np.testing.assert_allclose(fill_holes(flat, one_known, -0.5)[0, 0, 0], [-0.5] * 3)
+
+
 def _photo(height: int, width: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     coarse = rng.uniform(0, 255, (height // 6 + 2, width // 6 + 2, 3))
@@ -151,7 +168,7 @@ def _photo(height: int, width: int, seed: int) -> np.ndarray:
 
 
 def test_restore_cli_takes_a_mask_image_or_the_alpha_channel(inpaint_run, tmp_path):
-    from tfgan_apps.cli.restore import load_restorer, restore_file
+    from tfgan_apps.cli.restore import inpainting_functions, load_restorer, restore_file
 
     photo, holes = _photo(30, 37, 6), _holes(30, 37, 7)
     tf.io.write_file(str(tmp_path / "in.png"), tf.io.encode_png(photo))
@@ -164,8 +181,10 @@ def test_restore_cli_takes_a_mask_image_or_the_alpha_channel(inpaint_run, tmp_pa
                    f"--mask={tmp_path / 'mask.png'}", f"--output={tmp_path / 'out.png'}")
     assert done.returncode == 0, done.stderr[-3000:]
     with_mask = tf.io.decode_png(tf.io.read_file(str(tmp_path / "out.png"))).numpy()
-    _, fn, scale, channels = load_restorer(export)
-    restore_file(fn, scale, channels, str(tmp_path / "alpha.png"), str(tmp_path / "from_alpha.png"), 256, 32, 4)
+    loaded, _, scale, channels = load_restorer(export)
+    fn, fill_fn = inpainting_functions(loaded)
+    restore_file(fn, scale, channels, str(tmp_path / "alpha.png"), str(tmp_path / "from_alpha.png"), 256, 32, 4,
+                 fill_fn=fill_fn)
     from_alpha = tf.io.decode_png(tf.io.read_file(str(tmp_path / "from_alpha.png"))).numpy()
     assert with_mask.shape == from_alpha.shape == (30, 37, 3)
     np.testing.assert_array_equal(with_mask, from_alpha)
@@ -209,13 +228,15 @@ def test_tiled_inpainting_equals_whole_image_inference(inpaint_run):
     mask = _holes(150, 130, 10)[..., None]
     image = np.concatenate([photo, mask], -1)  # [H, W, C + 1]
 
-    def restore(tiles):
-        return restore_images(generator, tiles, model.size_multiple, masked=True, fill=model.mask_fill)
+    def restore(tiles, fill=None):
+        return restore_images(generator, tiles, model.size_multiple, masked=True, fill=fill)
 
-    whole = restore(image[None])[0].numpy()
+    whole = restore(image[None], model.mask_fill)[0].numpy()
+    # As tfgan-restore does: fill the holes of the whole image (the pyramid fill is global), then tile.
+    image[..., :3] = fill_holes(photo[None], mask[None], model.mask_fill)[0]
     tiled = tiled_apply(restore, image, tile=112, overlap=48, batch_size=2, multiple=model.size_multiple)
     assert tiled.shape == whole.shape == (150, 130, 3)
     inner = (slice(16, -16), slice(16, -16))  # tiles see reflected context at the image border, whole zeros
     np.testing.assert_allclose(tiled[inner], whole[inner], atol=1e-4)
     np.testing.assert_allclose(tiled[mask[..., 0] == 0], photo[mask[..., 0] == 0], atol=1e-6)
-    assert np.abs(whole - np.where(mask > 0, model.mask_fill, photo))[inner].max() > 0.05  # G acts in the holes
+    assert np.abs(whole - image[..., :3])[inner].max() > 0.05  # G acts in the holes

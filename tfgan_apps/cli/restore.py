@@ -106,6 +106,15 @@ def takes_mask(fn: Any) -> bool:
     return "mask" in fn.structured_input_signature[1]
 
 
+def inpainting_functions(loaded: Any) -> tuple[Any, Any]:
+    """(tile function, whole-image hole fill) of an inpainting export: ``restore_filled`` and ``fill_holes``,
+    so the holes are filled from the whole image before it is tiled; (``restore_float``, None) for an export
+    without them."""
+    if "restore_filled" in loaded.signatures and "fill_holes" in loaded.signatures:
+        return loaded.signatures["restore_filled"], loaded.signatures["fill_holes"]
+    return loaded.signatures["restore_float"], None
+
+
 def mask_files(input_path: str, mask_path: str | None, jobs: list[tuple[str, str]]) -> list[str | None]:
     """The ``--mask`` file of every job (None: the input's alpha channel); DataError naming a missing mask."""
     if not mask_path:
@@ -162,12 +171,14 @@ def read_mask(decoded: Any, source: str, mask_path: str | None) -> Any:
 
 
 def restore_file(fn: Any, scale: int, channels: int, source: str, target: str, tile: int, overlap: int,
-                 batch: int, self_ensemble: bool = False, mask_path: str | None = None) -> tuple[int, int]:
+                 batch: int, self_ensemble: bool = False, mask_path: str | None = None,
+                 fill_fn: Any = None) -> tuple[int, int]:
     """Restores one image file tile by tile into ``target``; returns the input (H, W).
 
     ``self_ensemble`` restores every tile batch as the mean over its 8 rotations / reflections. For an
     inpainting model (``takes_mask(fn)``) the mask (``read_mask``: ``mask_path`` or the input's alpha) is
-    tiled with the image as one more channel.
+    tiled with the image as one more channel, after ``fill_fn`` (``inpainting_functions``) filled the
+    holes of the whole image.
     """
     import numpy as np
     import tensorflow as tf
@@ -184,6 +195,8 @@ def restore_file(fn: Any, scale: int, channels: int, source: str, target: str, t
     image *= 2.0  # in place: a 4000×3000 RGB float image is 144 MB
     image -= 1.0
     if mask is not None:
+        if fill_fn is not None:
+            image = fill_fn(images=tf.constant(image[None]), mask=tf.constant(mask[None]))["filled"][0].numpy()
         image = np.concatenate([image, mask], axis=-1)  # the mask is cut into the same tiles
     bar = progress_bar(desc=os.path.basename(source), unit="tile")
 
@@ -231,14 +244,17 @@ def main(argv: list[str]) -> None:
                           "tfgan-train")
     jobs = plan(_INPUT.value, _OUTPUT.value)
     masks = mask_files(_INPUT.value, _MASK.value, jobs)
-    _, fn, scale, channels = load_restorer(_MODEL.value)
-    if _MASK.value and not takes_mask(fn):
+    loaded, fn, scale, channels = load_restorer(_MODEL.value)
+    fill_fn = None
+    if takes_mask(fn):
+        fn, fill_fn = inpainting_functions(loaded)
+    elif _MASK.value:
         raise ConfigError(f"--mask is for inpainting models, but {_MODEL.value!r} takes no mask; drop --mask")
     files = progress_bar(list(zip(jobs, masks)), desc="images", unit="img",
                          **({"disable": True} if len(jobs) < 2 else {}))
     for (source, target), mask_path in files:
         height, width = restore_file(fn, scale, channels, source, target, _TILE.value, _OVERLAP.value, _BATCH.value,
-                                     _SELF_ENSEMBLE.value, mask_path)
+                                     _SELF_ENSEMBLE.value, mask_path, fill_fn)
         logging.info("restored %s (%d×%d, ×%d) → %s", source, height, width, scale, target)
     logging.info("peak RSS %.0f MiB (tile %d, batch %d)", peak_rss_mib(), _TILE.value, _BATCH.value)
 

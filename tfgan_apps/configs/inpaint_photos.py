@@ -31,6 +31,7 @@ def get_config():
         discriminator={"type": "patchgan", "width": 32, "n_layers": 2, "norm": "instance"},
     )
     config.model.content_loss = "masked_l1"
+    config.model.hole_fill = "constant"
     config.model.pretrain_steps = 3000
     config.train.g_lr = 1e-3
     return config

@@ -17,11 +17,14 @@ Three tools a trained restorer (``restoration.model.ImageToImage``, an exported
   ``overlap // 4`` px gives exactly its whole-image output away from the image
   borders. At the image borders the tiles see ``overlap // 2`` px of reflected
   context instead of zeros.
-* **Masks** (inpainting; ``masked_condition``, ``composite``): an inpainting restorer takes the
-  image with the hole mask as an extra last channel (1 = hole). ``restore_images(..., masked=True)``
-  binarises the mask at 0.5, sets the hole pixels to the training ``fill``, runs G and returns the
-  composite ``mask·G + (1 − mask)·image``, so the known pixels are the input's. Padding, tiling and
-  the self-ensemble move the mask with the image (it is one more channel).
+* **Masks** (inpainting; ``masked_condition``, ``fill_holes``, ``composite``): an inpainting restorer
+  takes the image with the hole mask as an extra last channel (1 = hole). ``restore_images(...,
+  masked=True)`` binarises the mask at 0.5, fills the holes as in training (``fill``: a constant, or
+  ``"pyramid"``: push-pull interpolation from the known pixels, ``pyramid_fill``; None: the holes
+  are already filled), runs G and returns the composite ``mask·G + (1 − mask)·image``, so the known
+  pixels are the input's. Padding, tiling and the self-ensemble move the mask with the image (it is
+  one more channel). The pyramid fill is global (a large hole takes its colours from far away), so
+  tiled inference fills the whole image first and then tiles with ``fill=None``.
 * **Self-ensemble** (``self_ensemble``; EDSR+, Lim et al. 2017, Sec. 4.3): restore
   each of the 8 dihedral transforms (rotations / reflections) of an image, undo each
   transform on the output and take the mean. It costs 8 forward passes and typically
@@ -123,23 +126,71 @@ def composite(restored: tf.Tensor, images: tf.Tensor, mask: tf.Tensor) -> tf.Ten
     return mask * restored + (1.0 - mask) * tf.cast(images, restored.dtype)
 
 
-def masked_condition(images: tf.Tensor, mask: tf.Tensor, fill: float = 0.0) -> tf.Tensor:
-    """An inpainting restorer's input ``[N, H, W, C + 1]``: the mask binarised at 0.5 (1 = hole), the holes of
-    ``images`` (``[N, H, W, C]`` in [-1, 1]) set to ``fill``, the mask appended as the last channel."""
+PYRAMID_LEVELS = 13
+"""Levels of ``pyramid_fill``: images up to 2^13 = 8192 px a side are filled from a 1-px top level."""
+
+HoleFill = float | str | None
+"""How holes are filled before G sees them: a constant in [-1, 1], ``"pyramid"`` or None (already filled)."""
+
+
+def _halve(x: tf.Tensor) -> tf.Tensor:
+    """2×2 average pooling of ``[N, H, W, C]``; an odd side is first extended by one mirrored row / column."""
+    shape = tf.shape(x)
+    x = tf.pad(x, [[0, 0], [0, shape[1] % 2], [0, shape[2] % 2], [0, 0]], mode="SYMMETRIC")
+    return tf.nn.avg_pool2d(x, 2, 2, "VALID")
+
+
+def pyramid_fill(images: tf.Tensor, mask: tf.Tensor, levels: int = PYRAMID_LEVELS) -> tf.Tensor:
+    """Fills the holes (``mask`` 1) of ``[N, H, W, C]`` images by push-pull interpolation (Gortler et al. 1996).
+
+    Pull: a pyramid of 2×2 averages of the known pixels, premultiplied (``v``) with their weights (``w``,
+    the known fraction). Push: from the top level down, ``filled = v + (1 − w)·upsample(filled above)``
+    (bilinear), i.e. the mean of the known pixels where a cell has any, blended with the coarser
+    estimate by its known fraction. A smooth, membrane-like fill of any hole size in O(pixels), known
+    pixels unchanged; holes with no known pixel in the image get 0 (mid-grey).
+    """
     images = tf.convert_to_tensor(images, tf.float32)
+    known = 1.0 - tf.convert_to_tensor(mask, tf.float32)
+    values, weights = [images * known], [known]
+    for _ in range(levels):
+        values.append(_halve(values[-1]))
+        weights.append(_halve(weights[-1]))
+    filled = values[-1] / tf.maximum(weights[-1], 1e-6)
+    for value, weight in zip(reversed(values[:-1]), reversed(weights[:-1])):
+        filled = value + (1.0 - weight) * tf.image.resize(filled, tf.shape(value)[1:3], method="bilinear")
+    return images * known + filled * (1.0 - known)
+
+
+def fill_holes(images: tf.Tensor, mask: tf.Tensor, fill: HoleFill = 0.0) -> tf.Tensor:
+    """``images`` ``[N, H, W, C]`` with the holes (``mask`` ``[N, H, W, 1]`` 1) filled by ``fill`` (``HoleFill``)."""
+    images = tf.convert_to_tensor(images, tf.float32)
+    if fill is None:
+        return images
+    mask = tf.convert_to_tensor(mask, tf.float32)
+    if fill == "pyramid":
+        return pyramid_fill(images, mask)
+    if isinstance(fill, str):
+        raise ValueError(f"unknown hole fill {fill!r}: a number in [-1, 1] or 'pyramid'")
+    return images * (1.0 - mask) + float(fill) * mask
+
+
+def masked_condition(images: tf.Tensor, mask: tf.Tensor, fill: HoleFill = 0.0) -> tf.Tensor:
+    """An inpainting restorer's input ``[N, H, W, C + 1]``: the mask binarised at 0.5 (1 = hole), the holes of
+    ``images`` (``[N, H, W, C]`` in [-1, 1]) filled by ``fill_holes``, the mask appended as the last channel."""
     holes = tf.cast(tf.convert_to_tensor(mask, tf.float32) > 0.5, tf.float32)
-    return tf.concat([images * (1.0 - holes) + fill * holes, holes], axis=-1)
+    return tf.concat([fill_holes(images, holes, fill), holes], axis=-1)
 
 
 def restore_images(generator: Callable[..., Any], images: tf.Tensor, multiple: int = 1, scale: int = 1,
-                   self_ensemble: bool = False, masked: bool = False, fill: float = 0.0) -> tf.Tensor:
+                   self_ensemble: bool = False, masked: bool = False, fill: HoleFill = 0.0) -> tf.Tensor:
     """A restorer on images of any size: pad to ``multiple``, run in inference mode, crop to ``scale``× the input,
     clip to [-1, 1].
 
     ``generator`` is a Keras model (called with ``training=False``); ``self_ensemble`` averages it over the
     8 rotations / reflections of the input (``self_ensemble``, EDSR+): 8× the compute, usually a little more PSNR.
     ``masked``: ``images`` carry a hole mask as their last channel (an inpainting restorer, ``scale`` 1); the
-    holes are set to ``fill`` and the result is the composite with the known pixels (module docstring).
+    holes are filled by ``fill`` (``fill_holes``) and the result is the composite with the known pixels (module
+    docstring).
     """
     images = tf.convert_to_tensor(images, tf.float32)
     if masked:

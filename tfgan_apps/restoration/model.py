@@ -58,6 +58,9 @@ the conditional D sees the C + 1-channel condition beside the C-channel image. G
 the composite ``mask·G(y) + (1 − mask)·y_image``, in training (the L1 / SSIM terms, D's fake
 input, the logged PSNR) as in inference and in the export: the known pixels are copied from the input,
 so G's output there gets no gradient and the losses ignore it; no weight on known pixels is needed.
+``hole_fill`` sets what G sees in the holes: ``"constant"`` (the degradation's ``fill``, mid-grey) or
+``"pyramid"`` (push-pull interpolation from the known pixels, ``inference.pyramid_fill``, applied to
+every batch and by the export), so a residual G starts from a smooth fill and learns a correction.
 ``content_loss="masked_l1"`` makes the L1 term the per-example mean of |G(y) − x| over the hole pixels
 only (``metrics.translation.masked_l1``: Σ mask·|·| / (C·Σ mask), 0 for an image without holes), so
 small and large holes weigh the same; ``"l1"`` (default) is the mean over all pixels (with the
@@ -83,7 +86,7 @@ from tfgan_apps.models.base import GAN, STEP_SALT, Streams, Update
 from tfgan_apps.nets import build_network
 from tfgan_apps.registry import DISCRIMINATORS, GENERATORS, MODELS
 from tfgan_apps.restoration.export import RestorerExport
-from tfgan_apps.restoration.inference import composite, restore_images
+from tfgan_apps.restoration.inference import composite, masked_condition, restore_images
 from tfgan_apps.restoration.perceptual import vgg_feature_fn
 
 MS_SSIM_MIN_SIDE = 176  # 11-px window after four 2× reductions (5 scales)
@@ -91,6 +94,7 @@ PHASES = ("reconstruction", "adversarial")
 # What the reconstruction phase logs (no discriminator, no adversarial term).
 RECONSTRUCTION_LOGS = ("g_loss", "l1", "ssim", "psnr")
 CONTENT_LOSSES = ("l1", "masked_l1")
+HOLE_FILLS = ("constant", "pyramid")
 
 
 def psnr_per_example(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
@@ -170,6 +174,8 @@ class ImageToImage(GAN):
       size_multiple: sides G accepts are multiples of this (U-Net: 2^depth).
       content_loss: ``l1`` (mean over all pixels) or ``masked_l1`` (mean over hole pixels; needs a
         degradation with a mask channel); see the module docstring.
+      hole_fill: what G sees in the holes of an inpainting input: ``constant`` (the degradation's fill) or
+        ``pyramid`` (push-pull interpolation of the known pixels).
     """
 
     SUPPORTED_STABILIZERS = ("diffaugment", "ema", "historical_averaging", "instance_noise", "label_noise",
@@ -202,8 +208,11 @@ class ImageToImage(GAN):
         pretrain_steps: int = 0,
         size_multiple: int = 1,
         content_loss: str = "l1",
+        hole_fill: str = "constant",
         **kwargs: Any,
     ) -> None:
+        if hole_fill not in HOLE_FILLS:
+            raise ConfigError(f"unknown model.hole_fill {hole_fill!r}; valid choices: {', '.join(HOLE_FILLS)}")
         if content_loss not in CONTENT_LOSSES:
             raise ConfigError(f"unknown model.content_loss {content_loss!r}; valid choices: "
                               f"{', '.join(CONTENT_LOSSES)}")
@@ -226,13 +235,14 @@ class ImageToImage(GAN):
         self.pretrain_steps = int(pretrain_steps) if adversarial_weight > 0 else 0
         self.uses_vgg = vgg is not None
         self.content_loss = content_loss
+        self.hole_fill = hole_fill
         kwargs["reuse_fakes"] = True  # one G pass per step, shared by the D and G updates
         super().__init__(generator, discriminator, latent_dim, **kwargs)
         self.vgg = vgg
         self.size_multiple = int(size_multiple)
         self.scale = 1
         self.masked = False  # the condition's last channel is a hole mask (set by attach_data)
-        self.mask_fill = 0.0  # the value of hole pixels in G's input (the mask degradation's fill)
+        self.mask_fill: float | str = 0.0  # G's input in the holes: the degradation's fill, or "pyramid"
         self.conditional = len(discriminator.inputs) == 2
         activations = [layer.output for layer in discriminator.layers if isinstance(layer, keras.layers.LeakyReLU)]
         if self.perceptual_weight and vgg is None and not activations:
@@ -307,6 +317,7 @@ class ImageToImage(GAN):
             "pretrain_steps": model_cfg.get("pretrain_steps", 0),
             "size_multiple": model_cfg.get("size_multiple", 0) or network_multiple(model_cfg.generator),
             "content_loss": model_cfg.get("content_loss", "l1"),
+            "hole_fill": model_cfg.get("hole_fill", "constant"),
         }
 
     def attach_data(self, data_cfg: Any, source: Any) -> None:
@@ -323,7 +334,8 @@ class ImageToImage(GAN):
             raise ConfigError(f"training inputs have {input_shape[-1]} channels but targets {target[-1]}: give "
                               f"inputs with the target's channels, or one more for a hole mask")
         self.masked = input_shape[-1] == target[-1] + 1
-        self.mask_fill = float(getattr(self.degradation, "mask_fill", 0.0))
+        self.mask_fill = "pyramid" if self.hole_fill == "pyramid" else float(getattr(self.degradation, "mask_fill",
+                                                                                         0.0))
         if self.content_loss == "masked_l1" and not self.masked:
             raise ConfigError("model.content_loss='masked_l1' needs the hole mask as an input channel: use the "
                               "'mask' degradation with with_mask=True, or set model.content_loss='l1'")
@@ -414,10 +426,13 @@ class ImageToImage(GAN):
 
     # ------------------------------------------------------------------ hooks of the template
     def prepare_batch(self, batch: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
-        """Float32 ``x`` and ``input``; a batch without ``"input"`` is degraded here, once per step."""
+        """Float32 ``x`` and ``input``; a batch without ``"input"`` is degraded here, once per step. With
+        ``hole_fill="pyramid"`` the holes of an inpainting input are filled from its known pixels."""
         batch = dict(batch)
         batch["x"] = tf.cast(batch["x"], tf.float32)
         batch["input"] = tf.cast(batch["input"], tf.float32) if "input" in batch else self.degrade(batch["x"])
+        if self.masked and self.mask_fill == "pyramid":
+            batch["input"] = masked_condition(batch["input"][..., :-1], batch["input"][..., -1:], "pyramid")
         return batch
 
     def degrade(self, target: tf.Tensor) -> tf.Tensor:
