@@ -162,18 +162,20 @@ def test_virtual_batch_norm_is_the_papers_formula():
 
 
 def test_virtual_batch_needs_its_switch_and_a_vbn_network():
-    config = tiny_config(model__stabilizers__virtual_batch=4)
-    run = trainer.build_run(config, tempfile.mkdtemp())
-    model = run.model
-    assert model.vbn_networks and all(n.layers for n in model.vbn_networks)
+    config = _tiny(16, virtual_batch=4)
+    model = trainer.build_run(config, tempfile.mkdtemp()).model
+    assert {n.name for n in model.vbn_networks} == {"generator", "discriminator"}  # norm="batch" specs replaced
     z_ref = model.generator_reference()
     np.testing.assert_array_equal(z_ref.numpy(), model.generator_reference().numpy())  # fixed, from the seed
     assert z_ref.shape == (4, config.model.latent_dim)
+    config = _tiny()
+    config.model.generator.norm = "virtual_batch"
     with pytest.raises(ConfigError, match="norm='virtual_batch' layers: set config.model.stabilizers.virtual_batch"):
-        trainer.build_run(tiny_config(model__generator__norm="virtual_batch"), tempfile.mkdtemp())
+        trainer.build_run(config, tempfile.mkdtemp())
+    config = _tiny(virtual_batch=4)
+    config.model.generator.norm = config.model.discriminator.norm = "layer"
     with pytest.raises(ConfigError, match="virtual_batch is on but no network"):
-        trainer.build_run(tiny_config(model__stabilizers__virtual_batch=4, model__generator__norm="layer",
-                                      model__discriminator__norm="layer"), tempfile.mkdtemp())
+        trainer.build_run(config, tempfile.mkdtemp())
 
 
 # ------------------------------------------------------------------------------------------- §3.1
@@ -234,9 +236,10 @@ SWITCHES = {
 }
 
 
-def _tiny(**fields: Any) -> Any:
+def _tiny(size: int = 8, **fields: Any) -> Any:
+    """The tiny DCGAN at ``size`` px (8: G and D have one stage, D no normalisation; 16: D has a BN layer)."""
     config = tiny_config()
-    config.data.image_size, config.data.batch_size = 8, 8
+    config.data.image_size, config.data.batch_size = size, 8
     for key, value in fields.items():
         config.model.stabilizers[key] = value
     return config
@@ -244,7 +247,7 @@ def _tiny(**fields: Any) -> Any:
 
 @pytest.mark.parametrize("name", sorted(SWITCHES))
 def test_two_steps_with_each_stabilizer_move_the_weights(name):
-    run = trainer.build_run(_tiny(**SWITCHES[name]), tempfile.mkdtemp())
+    run = trainer.build_run(_tiny(16 if name == "virtual_batch" else 8, **SWITCHES[name]), tempfile.mkdtemp())
     run.model.run_eagerly = True  # 2 tiny steps: cheaper than tracing
     networks = (run.model.generator, run.model.discriminator)
     before = [[w.numpy() for w in net.trainable_weights] for net in networks]
