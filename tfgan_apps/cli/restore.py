@@ -20,7 +20,9 @@ there are no seams (the peak resident memory is logged at the end;
 ``benchmarks/restore_memory.py`` measures it against tile and image size).
 A directory is processed recursively; outputs keep the relative paths (PNG
 unless the output file name says ``.jpg``). The model's float signature
-``restore_float`` is used, so only the final image is quantised.
+``restore_float`` is used, so only the final image is quantised; for an inpainting
+model the holes of the whole image are filled first (``fill_holes``: its fill can
+reach far into a large hole) and the tiles, mask included, go through ``restore_filled``.
 """
 
 from __future__ import annotations
