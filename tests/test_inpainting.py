@@ -75,6 +75,16 @@ def test_the_mask_reaches_g_as_its_extra_channel(inpaint_run):
     np.testing.assert_allclose(out[~known], raw.numpy()[~known], atol=1e-6)
 
 
+def test_held_out_evaluation_scores_the_holes(inpaint_run):
+    from tensorboard.backend.event_processing import event_accumulator
+
+    acc = event_accumulator.EventAccumulator(inpaint_run["workdir"], size_guidance={"tensors": 0})
+    acc.Reload()
+    values = {tag: float(tf.make_ndarray(acc.Tensors(tag)[-1].tensor_proto))
+              for tag in ("Eval/hole_psnr", "Eval/input_hole_psnr", "Eval/psnr")}
+    assert 5 < values["Eval/input_hole_psnr"] < values["Eval/hole_psnr"] < values["Eval/psnr"] < 60, values
+
+
 def test_masked_l1_ignores_the_known_pixels(inpaint_run):
     model = inpaint_run["model"]
     rng = np.random.default_rng(2)

@@ -7,7 +7,8 @@
   fixed validation crops (from the held-out photos when ``data.eval_photos`` is
   set), each row the degraded input (nearest-upsampled for SR), the model's
   output and the clean target;
-* ``Eval/psnr``, ``Eval/ssim``, ``Eval/psnr_y``, ``Eval/ssim_y`` every
+* ``Eval/psnr``, ``Eval/ssim``, ``Eval/psnr_y``, ``Eval/ssim_y`` (and for inpainting
+  ``Eval/hole_psnr``, ``Eval/hole_ssim`` inside the held-out holes) every
   ``train.eval_every`` steps (0 or unset: only at the final step) and at the
   final step of the run, on the held-out images of
   ``data.paired.held_out_pairs`` (fixed centre crops degraded with a fixed seed),
@@ -36,20 +37,30 @@ RestoreFn = Callable[[np.ndarray], Any]
 """Maps float32 ``[1, h, w, C]`` in [-1, 1] to ``[1, s·h, s·w, C]`` in [-1, 1]."""
 
 
-def quality(output: np.ndarray, target: np.ndarray, scale: int = 1) -> dict[str, float]:
-    """PSNR/SSIM of one [-1, 1] HWC image against its target on uint8 values, RGB and Y (3 channels only)."""
+def quality(output: np.ndarray, target: np.ndarray, scale: int = 1, mask: np.ndarray | None = None
+            ) -> dict[str, float]:
+    """PSNR/SSIM of one [-1, 1] HWC image against its target on uint8 values, RGB and Y (3 channels only);
+    with an inpainting ``mask`` ([H, W], 1 = hole) also ``hole_psnr`` / ``hole_ssim`` inside the holes."""
     out, ref = to_uint8(output), to_uint8(target)
     border = scale if scale > 1 else 0
     values = {"psnr": psnr(out, ref, 255, crop_border=border), "ssim": ssim(out, ref, 255, crop_border=border)}
     if out.shape[-1] == 3:
         values["psnr_y"] = psnr(out, ref, 255, y_channel=True, crop_border=border)
         values["ssim_y"] = ssim(out, ref, 255, y_channel=True, crop_border=border)
+    if mask is not None and np.any(mask > 0.5):
+        from tfgan_apps.metrics.translation import hole_psnr, hole_ssim
+
+        values["hole_psnr"] = hole_psnr(out, ref, mask, data_range=255.0)
+        values["hole_ssim"] = hole_ssim(out, ref, mask, data_range=255.0)
     return values
 
 
 def evaluate_pairs(restore: RestoreFn, pairs: Sequence[Pair], scale: int = 1) -> dict[str, float]:
-    """Mean ``quality`` of ``restore(input)`` over the held-out pairs (one image at a time)."""
-    per_image = [quality(np.asarray(restore(x_in[None]))[0], x_tg, scale) for _, x_in, x_tg in pairs]
+    """Mean ``quality`` of ``restore(input)`` over the held-out pairs (one image at a time); an input with one
+    channel more than its target is an inpainting input whose last channel is the hole mask."""
+    per_image = [quality(np.asarray(restore(x_in[None]))[0], x_tg, scale,
+                         x_in[..., -1] if x_in.shape[-1] == x_tg.shape[-1] + 1 else None)
+                 for _, x_in, x_tg in pairs]
     return {k: float(np.mean([v[k] for v in per_image])) for k in per_image[0]}
 
 
