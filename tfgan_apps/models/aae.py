@@ -82,6 +82,7 @@ def reconstruction_error(kind: str, x: tf.Tensor, reconstruction: tf.Tensor) -> 
     raise ConfigError(f"unknown model.reconstruction {kind!r}; valid choices: {', '.join(RECONSTRUCTIONS)}")
 
 
+@keras.saving.register_keras_serializable(package="tfgan_apps")
 @MODELS.register("aae")
 class AdversarialAutoencoder(GAN):
     """E(x) → code → G(code), with D on codes matching E's code distribution to the prior.
@@ -133,6 +134,14 @@ class AdversarialAutoencoder(GAN):
                               f"{', '.join(RECONSTRUCTIONS)}")
         self.prior, self.prior_radius, self.prior_std = prior, float(prior_radius), float(prior_std)
         self.reconstruction = reconstruction
+
+    SERIALIZED_NETWORKS: ClassVar[tuple[str, ...]] = ("encoder",)
+
+    def get_config(self) -> dict[str, Any]:
+        """The base GAN's arguments plus the encoder and the prior (``.keras`` files)."""
+        return {**super().get_config(), "encoder": keras.saving.serialize_keras_object(self.encoder),
+                "prior": self.prior, "prior_radius": self.prior_radius, "prior_std": self.prior_std,
+                "reconstruction": self.reconstruction}
 
     # ------------------------------------------------------------------ building
     @classmethod

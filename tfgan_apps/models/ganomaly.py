@@ -62,6 +62,7 @@ class GanomalyScore(tf.Module):
         return losses.per_example_mean(tf.abs(z - z_hat))
 
 
+@keras.saving.register_keras_serializable(package="tfgan_apps")
 @MODELS.register("ganomaly")
 class GANomaly(GAN):
     """GANomaly (module docstring).

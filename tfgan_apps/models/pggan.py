@@ -119,6 +119,7 @@ class StageGenerator(tf.Module):
         return tf.clip_by_value(upscale(images, self.factor), -1.0, 1.0)
 
 
+@keras.saving.register_keras_serializable(package="tfgan_apps")
 @MODELS.register("pggan")
 class PGGAN(GAN):
     """Progressive GAN: G and D grow by stage, following a step-indexed schedule.
@@ -142,7 +143,7 @@ class PGGAN(GAN):
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  stage_steps: Sequence[int] = (1,), fade_steps: int = 0, drift: float = 0.001,
-                 **kwargs: Any) -> None:
+                 saved_step: int | None = None, **kwargs: Any) -> None:
         super().__init__(generator, discriminator, latent_dim, **kwargs)
         resolutions = getattr(generator, "resolutions", None)
         if resolutions is None or tuple(getattr(discriminator, "resolutions", ())) != tuple(resolutions):
@@ -159,6 +160,14 @@ class PGGAN(GAN):
         self.fade_steps = int(fade_steps)
         self.drift = float(drift)
         self._stage: int | None = None  # the stage whose switch branch is being traced (``in_stage``)
+        # The schedule position of a model loaded from a ``.keras`` file (optimizers, and so the step counter, are
+        # not in the file); None: the end of the schedule. Training after ``compile`` follows the optimizer's step.
+        self.saved_step = None if saved_step is None else int(saved_step)
+
+    def get_config(self) -> dict[str, Any]:
+        """The base GAN's arguments plus the stage schedule and the drift weight (``.keras`` files)."""
+        return {**super().get_config(), "stage_steps": list(self.stage_steps), "fade_steps": self.fade_steps,
+                "drift": self.drift, "saved_step": int(self.step.numpy()) if self.compiled else self.saved_step}
 
     @classmethod
     def build_networks(cls, model_cfg: Any, source: Any, sync_batchnorm: bool) -> tuple[keras.Model, keras.Model]:
@@ -185,7 +194,10 @@ class PGGAN(GAN):
 
     # ------------------------------------------------------------------ schedule
     def schedule(self) -> tuple[tf.Tensor, tf.Tensor]:
-        """(stage, α) at the current global step."""
+        """(stage, α) at the current global step (a loaded, uncompiled model: at the step it was saved at)."""
+        if not self.compiled:
+            step = sum(self.stage_steps) if self.saved_step is None else self.saved_step
+            return stage_and_alpha(tf.constant(step, tf.int64), self.stage_steps, self.fade_steps)
         return stage_and_alpha(self.step, self.stage_steps, self.fade_steps)
 
     @property

@@ -236,6 +236,7 @@ class ProgressiveGenerator(keras.Model):
         return lerp(previous, current, alpha)
 
 
+@keras.saving.register_keras_serializable(package="tfgan_apps")
 class ProgressiveDiscriminator(keras.Model):
     """PGGAN discriminator (Table 2), the generator's mirror: fromRGB per stage, 2× blocks down to 4×4.
 
@@ -246,7 +247,9 @@ class ProgressiveDiscriminator(keras.Model):
     def __init__(self, input_shape: Sequence[int], resolutions: Sequence[int], filters: Sequence[int],
                  group_size: int = 4, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.resolutions = tuple(resolutions)
+        self.resolutions = tuple(int(r) for r in resolutions)
+        self.image_shape, self.filters = tuple(int(d) for d in input_shape), tuple(int(f) for f in filters)
+        self.group_size = int(group_size)
         channels = int(input_shape[-1])
         self.from_rgb = [keras.Sequential([keras.Input((r, r, channels)), *_conv_act(f, 1)], name=f"from_rgb_{r}")
                          for r, f in zip(resolutions, filters)]
@@ -262,6 +265,11 @@ class ProgressiveDiscriminator(keras.Model):
                 keras.layers.AveragePooling2D(2),
             ], name=f"block_{r}"))
         self.built = True
+
+    def get_config(self) -> dict[str, Any]:
+        """Constructor arguments (``.keras`` files of the PGGAN model)."""
+        return {"input_shape": self.image_shape, "resolutions": self.resolutions, "filters": self.filters,
+                "group_size": self.group_size, "name": self.name}
 
     def call(self, x: tf.Tensor, alpha: Any = 1.0, training: bool = False) -> tf.Tensor:
         """One logit per image; the stage is the one whose resolution equals x's height."""
