@@ -17,9 +17,8 @@ The protocol of PacGAN (Lin et al. 2018) after VEEGAN (Srivastava et al. 2017):
   HQ sample; reverse KL = KL(HQ histogram over modes ‖ uniform);
 * several seeds (0 … n−1: weights, data order and noise), mean ± standard error.
 
-Every run trains through the library (``trainer.build_run`` then ``model.fit``, as
-``benchmarks/sgan_digits.py`` does: no callbacks, no export) from a recipe plus config
-overrides:
+Every run trains the way ``tfgan-train`` trains (``trainer.Trainer(config, workdir).fit()``: its
+callbacks and checkpoints, export off) from a recipe plus config overrides:
 
 * ``gan``: ``configs/gan_mog_grid.py`` / ``configs/gan_mog_ring.py`` (MLP G/D 3 × 128,
   non-saturating loss, Adam 1e-3, β = (0.5, 0.999)) without the grid recipe's R1 and
@@ -78,7 +77,6 @@ import tensorflow as tf  # noqa: E402
 from provenance import load_average, load_note, machine, utc_now  # noqa: E402
 
 from tfgan_apps import trainer  # noqa: E402
-from tfgan_apps.data import make_dataset  # noqa: E402
 from tfgan_apps.metrics.modes import grid_centers, mode_coverage, ring_centers  # noqa: E402
 
 LATENT_DIM = 2  # the protocol's 2-D N(0, I) noise
@@ -234,17 +232,17 @@ def train_and_score(config: ml_collections.ConfigDict, dataset: str,
     """
     start, cpu_start = time.perf_counter(), time.process_time()
     with tempfile.TemporaryDirectory(prefix="mode-coverage-") as workdir:
-        run = trainer.build_run(config, workdir)
-        check_protocol(dataset, run.source)
+        config = config.copy_and_resolve_references()
+        config.export.enabled = False
+        run = trainer.Trainer(config, workdir)  # what tfgan-train runs: its callbacks and checkpoints
+        check_protocol(dataset, run.run.source)
         model = run.model
         if model.latent_dim != LATENT_DIM:
             raise RuntimeError(f"model latent_dim is {model.latent_dim}, the protocol needs {LATENT_DIM}")
-        batch = config.data.batch_size * config.train.d_steps
-        data = make_dataset(run.source, batch, seed=config.train.seed, d_steps=config.train.d_steps)
-        model.fit(data, epochs=1, steps_per_epoch=config.train.steps, shuffle=False, verbose=0)
+        run.fit()
         seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
         points = model.generate(samples, seed=SAMPLE_SEED + config.train.seed).numpy()
-        scores = mode_coverage(points, run.source.info["centers"], run.source.info["std"], threshold=3.0)
+        scores = mode_coverage(points, run.run.source.info["centers"], run.run.source.info["std"], threshold=3.0)
     keras.backend.clear_session()
     return scores, seconds, cpu_seconds
 

@@ -24,7 +24,6 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_apps import trainer
-from tfgan_apps.data import make_dataset
 from tfgan_apps.models import make_optimizer
 from tfgan_apps.models.sgan import heldout_accuracy
 from tfgan_apps.nets import build_network
@@ -79,14 +78,14 @@ def train_supervised_only(config, source, steps: int, seed: int) -> Classifier:
 
 
 def train_sgan(config, steps: int, seed: int):
-    """The SGAN of the config trained for ``steps`` (no callbacks, no export)."""
+    """The SGAN of the config trained for ``steps`` as ``tfgan-train`` trains it (no export); returns the run."""
     with config.unlocked():
         config.train.steps = steps
         config.train.seed = seed
-    run = trainer.build_run(config, tempfile.mkdtemp(prefix="sgan-bench-"))
-    batch = config.data.batch_size * config.train.d_steps
-    run.model.fit(make_dataset(run.source, batch, seed=seed), epochs=1, steps_per_epoch=steps, verbose=0)
-    return run
+        config.export.enabled = False
+    run = trainer.Trainer(config, tempfile.mkdtemp(prefix="sgan-bench-"))  # what tfgan-train runs
+    run.fit()
+    return run.run
 
 
 def main() -> None:
