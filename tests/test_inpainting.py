@@ -113,10 +113,14 @@ def test_masked_l1_ignores_the_known_pixels(inpaint_run):
     np.testing.assert_allclose(float(loss), 100.0 * np.mean(per_example), rtol=1e-5)
 
 
-def test_masked_l1_needs_the_mask_channel(tmp_path):
+def test_masked_l1_needs_the_mask_channel_and_color_augmentation_is_refused(tmp_path):
     config = tiny_inpaint()
     config.data.degradation.with_mask = False
     with pytest.raises(ConfigError, match="content_loss='masked_l1' needs the hole mask as an input channel"):
+        trainer.build_run(config, str(tmp_path))
+    config = tiny_inpaint()
+    config.model.stabilizers.diffaugment = "color,translation"
+    with pytest.raises(ConfigError, match="DiffAugment 'color' would change the hole mask channel"):
         trainer.build_run(config, str(tmp_path))
 
 

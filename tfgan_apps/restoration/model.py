@@ -336,6 +336,10 @@ class ImageToImage(GAN):
         self.masked = input_shape[-1] == target[-1] + 1
         self.mask_fill = "pyramid" if self.hole_fill == "pyramid" else float(getattr(self.degradation, "mask_fill",
                                                                                          0.0))
+        diffaugment = getattr(getattr(self, "stabilizers", None), "diffaugment", None)
+        if self.masked and diffaugment is not None and "color" in diffaugment.policy:
+            raise ConfigError("DiffAugment 'color' would change the hole mask channel that D sees beside the image; "
+                              "for inpainting use model.stabilizers.diffaugment='translation,cutout'")
         if self.content_loss == "masked_l1" and not self.masked:
             raise ConfigError("model.content_loss='masked_l1' needs the hole mask as an input channel: use the "
                               "'mask' degradation with with_mask=True, or set model.content_loss='l1'")
