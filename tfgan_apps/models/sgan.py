@@ -68,6 +68,7 @@ def heldout_accuracy(model: Any, images: np.ndarray, labels: np.ndarray, batch_s
     return hits / max(len(images), 1)
 
 
+@keras.saving.register_keras_serializable(package="tfgan_apps")
 @MODELS.register("sgan")
 class SemiSupervisedGAN(GAN):
     """SGAN: a K-logit classifier D (implicit fake logit 0), supervised CE on labelled examples, FM or NS for G.
@@ -99,6 +100,25 @@ class SemiSupervisedGAN(GAN):
         self.labelled_table = tf.constant(mask.astype(np.float32))
         # N / labelled: makes E_batch[mask · CE] · scale the mean CE over the labelled set.
         self.labelled_scale = float(mask.size / mask.sum())
+        self.labelled_mask = mask
+
+    def get_config(self) -> dict[str, Any]:
+        """The base GAN's arguments plus K, the labelled subset (as a list of indices) and the G loss (``.keras``)."""
+        return {**super().get_config(), "num_classes": self.num_classes,
+                "labelled_mask": {"size": int(self.labelled_mask.size),
+                                  "indices": np.flatnonzero(self.labelled_mask).tolist()},
+                "generator_loss": self.generator_loss, "supervised_weight": self.supervised_weight}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> SemiSupervisedGAN:
+        """Rebuilds a model saved with ``model.save("x.keras")`` (the labelled mask from its indices)."""
+        config = dict(config)
+        saved = config.get("labelled_mask")
+        if isinstance(saved, dict):
+            mask = np.zeros(int(saved["size"]), bool)
+            mask[np.asarray(saved["indices"], int)] = True
+            config["labelled_mask"] = mask
+        return super().from_config(config)
 
     @classmethod
     def build_networks(cls, model_cfg: Any, source: Any, sync_batchnorm: bool) -> tuple[keras.Model, keras.Model]:
