@@ -62,17 +62,17 @@ def export_recipe(name: str, workdir: str) -> tuple[str, object]:
     """Exports the recipe's (untrained) restorer under ``workdir``; returns its path and the config."""
     from restoration import load_config
 
-    from tfgan_apps import export, trainer
+    from tfgan_apps import trainer
 
     config = load_config(name)
-    run = trainer.build_run(config, os.path.join(workdir, "run"))
+    run = trainer.Trainer(config, os.path.join(workdir, "run"))
     # Restorers start as the identity (zero-initialised last conv); small random values there make the output
     # depend on every layer, so the tiled-vs-whole comparison is not trivially exact.
     rng = np.random.default_rng(0)
     for weight in run.model.inference_generator.weights:
         if len(weight.shape) == 4 and not np.any(weight.numpy()):
             weight.assign(rng.normal(0.0, 0.02, weight.shape).astype(np.float32))
-    return export.save(run.model, run.source, os.path.join(workdir, "export"))["restorer"], config
+    return run.export(os.path.join(workdir, "export"))["restorer"], config
 
 
 def make_input(config: object, width: int, height: int, path: str) -> None:
