@@ -89,6 +89,24 @@ def load_photo(name: str) -> np.ndarray:
     return photo[..., :3]
 
 
+def check_held_out_photos(eval_names: Sequence[str], train_names: Sequence[str],
+                          training: str = "training photos") -> None:
+    """ConfigError if a held-out photo is also a training photo, by name or by identical pixels.
+
+    Used wherever bundled photos are split into training and held-out sets (the paired restoration
+    pipeline, both domains of unpaired translation), so a held-out score never sees a training picture.
+    """
+    overlap = sorted(set(eval_names) & set(train_names))
+    if overlap:
+        raise ConfigError(f"held-out photo(s) {', '.join(overlap)} are also {training}")
+    train = {name: load_photo(name) for name in train_names}
+    for name in eval_names:
+        photo = load_photo(name)
+        for other, pixels in train.items():
+            if photo.shape == pixels.shape and np.array_equal(photo, pixels):
+                raise ConfigError(f"held-out photo {name!r} is the same picture as training photo {other!r}")
+
+
 class PhotoCrops(Source):
     """Random square crops of a set of photos (generative: every batch is new crops).
 

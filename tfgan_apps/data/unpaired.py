@@ -213,22 +213,13 @@ def held_out_translation(cfg: Any) -> list[tuple[str, np.ndarray, np.ndarray]]:
     with the fixed seed ``(data.eval_seed, i)`` (``paired.held_out_pairs``). ConfigError if a held-out
     photo is a training photo of either domain, or if there is no ``degradation_b`` to make the inputs.
     """
-    from tfgan_apps.data.bundled import load_photo
+    from tfgan_apps.data.bundled import check_held_out_photos
     from tfgan_apps.data.paired import held_out_pairs
 
     eval_names = list(cfg.get("eval_photos", None) or ())
     if not eval_names:
         return []
-    train_names = domain_photos(cfg)
-    overlap = sorted(set(eval_names) & set(train_names))
-    if overlap:
-        raise ConfigError(f"held-out photo(s) {', '.join(overlap)} are also training photos of a domain")
-    train = {n: load_photo(n) for n in train_names}
-    for held in eval_names:
-        pixels = load_photo(held)
-        for other, photo in train.items():
-            if photo.shape == pixels.shape and np.array_equal(photo, pixels):
-                raise ConfigError(f"held-out photo {held!r} is the same picture as training photo {other!r}")
+    check_held_out_photos(eval_names, domain_photos(cfg), training="training photos of a domain")
     _, degradation_b = domain_degradations(cfg)
     if degradation_b is None:
         raise ConfigError("held-out translation pairs need data.degradation_b (the B domain's degradation)")
