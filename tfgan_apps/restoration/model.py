@@ -352,6 +352,9 @@ class ImageToImage(GAN):
             raise ConfigError(f"the generator maps {input_shape} inputs to {tuple(out[1:])}, but targets are "
                               f"{target}: make its scale match the degradation / data.scale")
         self.scale = target[0] // input_shape[0]
+        if self.masked and self.scale != 1:
+            raise ConfigError(f"inpainting (a mask channel) needs inputs of the target's size, got scale {self.scale}: "
+                              "apply the mask degradation without downsampling")
 
     def checkpoint_items(self) -> dict[str, Any]:
         """Adds the PSNR-oriented generator snapshot when there is a pretraining phase."""
