@@ -251,6 +251,8 @@ def restoration_config(name: str, degradation: dict[str, Any], generator: dict[s
     config.model.vgg_weights = ""
     config.model.adaptive_adversarial = False
     config.model.pretrain_steps = 0
+    config.model.content_loss = "l1"  # "l1" (all pixels) | "masked_l1" (inpainting: hole pixels only)
+    config.model.hole_fill = "constant"  # inpainting input holes: "constant" (the mask's fill) | "pyramid" (push-pull)
 
     config.data.source = "photos"
     config.data.channels = 3
