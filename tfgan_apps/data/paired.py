@@ -32,7 +32,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_apps.data.augment import random_flips
-from tfgan_apps.data.bundled import PhotoCrops, load_photo
+from tfgan_apps.data.bundled import PhotoCrops, check_held_out_photos, load_photo
 from tfgan_apps.data.folder import decode_file, list_images
 from tfgan_apps.data.source import Source
 from tfgan_apps.errors import ConfigError, DataError
@@ -197,15 +197,7 @@ def check_held_out(cfg: Any) -> None:
         return
     argument = source.partition(":")[2]
     train_names = argument.split(",") if argument else list(cfg.get("photos", ()))
-    overlap = sorted(set(eval_names) & set(train_names))
-    if overlap:
-        raise ConfigError(f"held-out photo(s) {', '.join(overlap)} are also training photos (config.data.photos)")
-    train = {name: load_photo(name) for name in train_names}
-    for name in eval_names:
-        photo = load_photo(name)
-        for other, pixels in train.items():
-            if photo.shape == pixels.shape and np.array_equal(photo, pixels):
-                raise ConfigError(f"held-out photo {name!r} is the same picture as training photo {other!r}")
+    check_held_out_photos(eval_names, train_names, training="training photos (config.data.photos)")
 
 
 def centre_crop(image: np.ndarray, size: int, multiple: int = 1) -> np.ndarray:
