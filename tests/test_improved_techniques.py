@@ -22,7 +22,11 @@ from tfgan_apps import losses, stabilizers, trainer
 from tfgan_apps.data import make_dataset
 from tfgan_apps.errors import ConfigError
 from tfgan_apps.models.base import GAN, Streams, Update
-from tfgan_apps.nets.minibatch_discrimination import MinibatchDiscrimination, with_minibatch_discrimination
+from tfgan_apps.nets.minibatch_discrimination import (
+    MinibatchDiscrimination,
+    layer_input,
+    with_minibatch_discrimination,
+)
 from tfgan_apps.nets.mlp import mlp_discriminator
 from tfgan_apps.nets.virtual_batchnorm import VirtualBatchNormalization
 from tfgan_apps.validation import validate
@@ -197,6 +201,82 @@ def test_feature_matching_value_and_gradient_are_numpys():
     f_real, f_fake = ctx.real_out[1].numpy(), ctx.fake_out[1].numpy()
     np.testing.assert_allclose(model.feature_matching_terms(ctx)["g_fm"].numpy(),
                                2.0 * np.sum((f_real.mean(0) - f_fake.mean(0)) ** 2), rtol=1e-5)
+
+
+# The layer whose input is each variant's feature-matching f (its trunk: what its heads read).
+TRUNKS = {"infogan": ("q_head_hidden", 0), "acgan": ("class_logits", 0), "cgan": ("projection", 0)}
+
+
+def _variant(name: str, **fields: Any) -> Any:
+    """A model of the matrix test's tiny recipe for ``name`` with the given stabilizer fields, and its source."""
+    from tests.test_template import tiny
+    from tfgan_apps import models
+    from tfgan_apps.data import load_source
+
+    config = tiny(name, **fields)
+    source = load_source(config.data)
+    model = models.build(config, source)
+    models.compile_model(model, config.train)
+    return model, source
+
+
+def _d_inputs(model: Any, x: tf.Tensor, labels: tf.Tensor) -> Any:
+    """D's inputs for samples x: (x, labels) for the projection cGAN, x otherwise."""
+    return [x, labels] if type(model).__name__ == "ConditionalGAN" else x
+
+
+@pytest.mark.parametrize("name", sorted(TRUNKS))
+def test_variant_feature_matching_is_the_distance_of_its_trunk_means(name):
+    """λ·‖mean f(x) − mean f(G(z))‖² with f the variant's own trunk, read from D's graph by a separate sub-model."""
+    model, source = _variant(name, feature_matching=2.0)
+    d = model.discriminator
+    trunk = keras.Model(d.inputs, layer_input(d, *TRUNKS[name]))
+    x = tf.constant(source.examples(8), tf.float32)
+    labels = tf.range(8) % 10
+    ctx = Update(model, {"x": x, "label": labels}, 0, discriminator=False)
+    ctx.g_inputs = model.generator_inputs(ctx)
+    fake = model.run_generator(ctx.g_inputs, training=False)
+    real_in, fake_in = _d_inputs(model, x, labels), _d_inputs(model, fake, labels)
+    ctx.real_out, ctx.fake_out = d(real_in, training=False), d(fake_in, training=False)
+    f_real = np.asarray(trunk(real_in, training=False), np.float64).reshape(8, -1)
+    f_fake = np.asarray(trunk(fake_in, training=False), np.float64).reshape(8, -1)
+    expected = 2.0 * np.sum((f_real.mean(0) - f_fake.mean(0)) ** 2)
+    assert expected > 0
+    np.testing.assert_allclose(model.feature_matching_terms(ctx)["g_fm"].numpy(), expected, rtol=1e-4)
+    # the adversarial logit is still D's first output (the features were appended last)
+    np.testing.assert_allclose(model.adversarial_logits(ctx.real_out).numpy(), ctx.real_out[0].numpy())
+
+
+def test_pggan_features_are_what_its_last_dense_reads_at_every_stage():
+    model, source = _variant("pggan", feature_matching=1.0)
+    d = model.discriminator
+    x = tf.constant(source.examples(8), tf.float32)
+    for size in d.resolutions:
+        image = x if size == x.shape[1] else tf.image.resize(x, (size, size), method="area")
+        logits, features = d(image, alpha=0.5, return_features=True)
+        assert features.shape == (8, d.filters[0])
+        np.testing.assert_allclose(logits.numpy(), d(image, alpha=0.5).numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(d.blocks[0].layers[-1](features).numpy(), logits.numpy(), rtol=1e-5, atol=1e-6)
+    ctx = Update(model, {"x": x}, 0, discriminator=False)
+    ctx.real_out = d(x, return_features=True)
+    ctx.fake_out = d(tf.reverse(x, [1]), return_features=True)
+    f_real, f_fake = ctx.real_out[1].numpy(), ctx.fake_out[1].numpy()
+    np.testing.assert_allclose(model.feature_matching_terms(ctx)["g_fm"].numpy(),
+                               np.sum((f_real.mean(0) - f_fake.mean(0)) ** 2), rtol=1e-4)
+
+
+@pytest.mark.parametrize("name, head", [("infogan", 1), ("acgan", 1)])
+def test_heads_of_single_examples_read_the_trunk_below_the_minibatch_layer(name, head):
+    """With minibatch discrimination the D logit sees the batch (o(x)), Q / the classifier still judge each example
+    alone, and feature matching's f is the trunk (the paper's code matches the layer below the minibatch layer)."""
+    model, source = _variant(name, minibatch_discrimination=4, minibatch_discrimination_dims=3,
+                             feature_matching=1.0)
+    d = model.discriminator
+    x = tf.constant(source.examples(8), tf.float32)
+    full, part = d(x, training=False), d(x[:3], training=False)
+    np.testing.assert_allclose(part[head].numpy(), full[head][:3].numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(part[-1].numpy(), full[-1][:3].numpy(), rtol=1e-5, atol=1e-6)  # f: per example
+    assert not np.allclose(part[0].numpy(), full[0][:3].numpy())  # the logit reads o(x) of its batch
 
 
 # ---------------------------------------------------------------------------------------- ganhacks

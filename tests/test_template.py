@@ -3,7 +3,8 @@
 The stabilizer matrix builds each model with every stabilizer its class supports switched on at once and
 trains 2 steps eagerly: each supported stabilizer's mechanism must be observably active (the EMA copy
 differs from G, the replay pool fills, DiffAugment / instance noise draw different randomness for the real
-and the fake batch of a discriminator update, packing halves D's batch, feature matching is a finite G term,
+and the fake batch of a discriminator update, packing halves D's batch, feature matching is a finite positive G
+term on the variant's own features (``IMPROVED_SUPPORT`` lists which models take the feature-side stabilizers),
 D holds a trained minibatch-discrimination layer, the historical averages counted every update, D's targets
 were smoothed / drawn, the VBN layers stored reference statistics); every other stabilizer must be refused
 at config time with the one message format. The label stabilizers need a loss family with targets: with a
@@ -69,6 +70,26 @@ ALL_ON = {"ema": True, "diffaugment": "color,translation,cutout", "packing": 2, 
           "replay": 0.5, "replay_size": 16, "feature_matching": 1.0, "minibatch_discrimination": 4,
           "minibatch_discrimination_dims": 3, "historical_averaging": 0.5, "label_smoothing": 0.1,
           "label_noise": True, "label_noise_flip": 0.2, "virtual_batch": 4}
+
+
+# Which models take the Improved-Techniques stabilizers that need D's features or D's / G's layers (issue #20);
+# every other (model, stabilizer) pair must be refused with a reason. Changing support means changing this table.
+FEATURE_STABILIZERS = ("feature_matching", "minibatch_discrimination", "virtual_batch")
+IMPROVED_SUPPORT = {
+    "gan": {"feature_matching", "minibatch_discrimination", "virtual_batch"},
+    "sgan": {"feature_matching", "minibatch_discrimination", "virtual_batch"},
+    "infogan": {"feature_matching", "minibatch_discrimination", "virtual_batch"},
+    "cgan": {"feature_matching", "minibatch_discrimination", "virtual_batch"},
+    "acgan": {"feature_matching", "minibatch_discrimination", "virtual_batch"},
+    "began": {"feature_matching", "virtual_batch"},
+    "ebgan": {"feature_matching", "virtual_batch"},
+    "bigan": {"feature_matching", "minibatch_discrimination"},
+    "aae": {"feature_matching", "minibatch_discrimination"},
+    "pggan": {"feature_matching"},
+    "pix2pix": set(),
+    "cyclegan": set(),
+    "ganomaly": set(),
+}
 
 
 def owner(field: str) -> str:
@@ -139,6 +160,14 @@ class Recorder:
 def test_every_registered_model_is_in_the_matrix():
     assert set(MODELS.names()) <= set(RECIPES), (
         "add a recipe for the new model to RECIPES in tests/test_template.py")
+
+
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_feature_stabilizer_support_is_the_table(name):
+    cls = MODELS.get(name)
+    assert set(cls.SUPPORTED_STABILIZERS) & set(FEATURE_STABILIZERS) == IMPROVED_SUPPORT[name]
+    for stabilizer in set(FEATURE_STABILIZERS) - IMPROVED_SUPPORT[name]:
+        assert cls.STABILIZER_REASONS.get(stabilizer), f"{name} refuses {stabilizer} without a reason"
 
 
 @pytest.mark.parametrize("name", sorted(RECIPES))

@@ -430,10 +430,13 @@ def feature_matching(real_features: tf.Tensor, fake_features: tf.Tensor) -> tf.T
 class FeatureMatching:
     """Feature matching as a generator loss term (Salimans et al. 2016, §3.1): λ·‖E_x f(x) − E_z f(G(z))‖².
 
-    f is the discriminator's penultimate feature vector (what its final layer reads; the
-    model gives D a features output, ``nets.minibatch_discrimination.with_features``, or reads
-    its own, e.g. the SGAN's). The expectations are global-batch means (all-reduced across
-    replicas, ``feature_matching``). The term is *added* to G's loss (weight λ); the paper's
+    f is D's per-example feature vector, the trunk its final layer reads (below a
+    minibatch-discrimination layer, as in the paper's code): the model gives D a features output
+    (``nets.minibatch_discrimination.with_features`` / ``with_features_of``) or reads its own in
+    ``GAN.discriminator_features`` — the trunk under InfoGAN's D/Q heads, ACGAN's two heads and
+    cGAN's projection, BiGAN's joint (x, z) features, the auto-encoder code h of BEGAN / EBGAN,
+    PGGAN's 4×4-block features, the SGAN's. The expectations are global-batch means (all-reduced
+    across replicas, ``feature_matching``). The term is *added* to G's loss (weight λ); the paper's
     pure feature-matching generator is the SGAN's ``model.generator_loss=feature_matching``,
     which uses the same function.
     """
@@ -459,9 +462,11 @@ class FeatureMatching:
 class MinibatchDiscriminationSpec:
     """Minibatch discrimination (Salimans et al. 2016, §3.2): B kernels of C dimensions before D's last layer.
 
-    ``GAN.build_networks`` inserts the layer (``nets.minibatch_discrimination``) into the
-    configured discriminator; the model then never runs D on real and fake jointly (the
-    layer couples the examples of a call). Under a mirrored strategy the sum over j runs
+    ``GAN.build_networks`` (or a variant's: cGAN / ACGAN on the base D under their heads,
+    BiGAN's joint D, the AAE's code D) inserts the layer (``nets.minibatch_discrimination``)
+    before D's logit layer; heads that judge single examples (InfoGAN's Q, ACGAN's classifier,
+    cGAN's projection) and feature matching read the layer's input. The model then never runs D
+    on real and fake jointly (the layer couples the examples of a call). Under a mirrored strategy the sum over j runs
     over each replica's slice of the batch.
     """
 

@@ -27,8 +27,11 @@ implementations). ``reconstruction_optimizer`` copies the G optimizer's settings
 ``recon``, ``g_adv`` (E's adversarial term) and ``g_loss`` = recon + g_adv.
 
 Stabilizers: ``ema`` (the decoder's EMA copy is what ``generate``, ``reconstruct``
-and the export use) and ``instance_noise`` (on D's code inputs); the others are
-refused (D sees codes, not samples). Exports: ``generator`` (the decoder; its
+and the export use), ``instance_noise`` (on D's code inputs), and the Improved-Techniques
+ones that act on the code GAN: feature matching (§3.1: E's codes matched to prior draws on
+D's hidden features), minibatch discrimination (§3.2, before D's logit), historical
+averaging and the label stabilizers; the image-side ones are refused (D sees codes, not samples).
+Exports: ``generator`` (the decoder; its
 ``sample`` signature draws from the prior) and ``encoder``
 (``serving_default``/``encode``: images → ``{"z": code}``, the decoder's input name).
 """
@@ -49,6 +52,8 @@ from tfgan_apps.export import EncoderExport, SamplerExport
 from tfgan_apps.models.base import GAN, ExtraUpdate, Streams, Update
 from tfgan_apps.nets import build_network
 from tfgan_apps.registry import DISCRIMINATORS, ENCODERS, GENERATORS, MODELS
+from tfgan_apps.stabilizers import MinibatchDiscriminationSpec
+from tfgan_apps.stabilizers import settings as stabilizer_settings
 
 PRIORS = ("gaussian", "mixture")
 RECONSTRUCTIONS = ("mse", "l1")
@@ -100,14 +105,13 @@ class AdversarialAutoencoder(GAN):
         ExtraUpdate("reconstruction", loss="reconstruction_terms", networks=("encoder", "generator"),
                     optimizer="reconstruction_optimizer"),
     )
-    SUPPORTED_STABILIZERS: ClassVar[tuple[str, ...]] = ("ema", "historical_averaging", "instance_noise",
-                                                        "label_noise", "label_smoothing")
+    SUPPORTED_STABILIZERS: ClassVar[tuple[str, ...]] = ("ema", "feature_matching", "historical_averaging",
+                                                        "instance_noise", "label_noise", "label_smoothing",
+                                                        "minibatch_discrimination")
     STABILIZER_REASONS: ClassVar[dict[str, str]] = {
         "diffaugment": "the discriminator sees latent codes, and DiffAugment's transforms are for images",
-        "minibatch_discrimination": "the code discriminator is built by aae's own build_networks, without the layer",
-        "feature_matching": "the adversarial part matches codes to the prior; the decoder G is trained by "
-                            "reconstruction, not by D's features",
-        "virtual_batch": "the encoder plays G (aae's own run_generator), with no VBN reference batch",
+        "virtual_batch": "the encoder plays G and is fed real images, not latents, so there is no reference "
+                         "latent batch to prepend (and the code discriminator has no batch norm to replace)",
         "packing": "the discriminator on codes is built for one code per input",
         "replay": "the replay pool stores the decoder's images, while the discriminator sees codes",
     }
@@ -146,11 +150,15 @@ class AdversarialAutoencoder(GAN):
     # ------------------------------------------------------------------ building
     @classmethod
     def build_networks(cls, model_cfg: Any, source: Any, sync_batchnorm: bool) -> tuple[keras.Model, keras.Model]:
-        """The decoder G(code) from ``model_cfg.generator`` and D(code) from ``model_cfg.discriminator``."""
+        """The decoder G(code) from ``model_cfg.generator`` and D(code) from ``model_cfg.discriminator`` (with a
+        minibatch-discrimination layer before its logit when that stabilizer is on)."""
         decoder = build_network(GENERATORS, model_cfg.generator, latent_dim=model_cfg.latent_dim,
                                 output_shape=source.shape, sync_batchnorm=sync_batchnorm, name="decoder")
         discriminator = build_network(DISCRIMINATORS, model_cfg.discriminator, input_shape=(model_cfg.latent_dim,),
                                       sync_batchnorm=sync_batchnorm, name="prior_discriminator")
+        settings = stabilizer_settings(model_cfg)
+        if settings.get("minibatch_discrimination"):  # o(f) of D's hidden features, before its logit
+            discriminator = MinibatchDiscriminationSpec.from_config(settings).apply(discriminator)
         return decoder, discriminator
 
     @classmethod

@@ -19,6 +19,12 @@ update's batch (both measured with the same D, as in the paper's simultaneous
 update), using their global-batch means so all replicas apply the same update.
 ``config.model.loss`` is not used (the losses above replace it) and penalties
 are refused.
+
+Improved-Techniques stabilizers: feature matching (§3.1) matches the auto-encoder's
+bottleneck code h (D has no real/fake logit, so h is its only feature vector) and is
+added to L_G; virtual batch norm (§3.5) acts on networks built with ``norm="batch"``
+(D's reference batch prepended in ``discriminate``); minibatch discrimination is refused
+(no logit layer for o(x) to feed).
 """
 
 from __future__ import annotations
@@ -58,14 +64,13 @@ class BEGAN(GAN):
       (other arguments: see ``GAN``)
     """
 
-    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "historical_averaging", "instance_noise", "replay")
+    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "feature_matching", "historical_averaging", "instance_noise",
+                             "replay", "virtual_batch")
     STABILIZER_REASONS = {"packing": "the auto-encoder discriminator reconstructs single samples",
-                          "minibatch_discrimination": "the auto-encoder discriminator has no final logit layer",
-                          "feature_matching": "the auto-encoder discriminator has no penultimate feature vector",
+                          "minibatch_discrimination": "the auto-encoder discriminator's output is a reconstruction "
+                                                      "(an energy), with no real/fake logit layer for o(x) to feed",
                           "label_smoothing": "the energy (reconstruction) loss has no real/fake targets",
-                          "label_noise": "the energy (reconstruction) loss has no real/fake targets",
-                          "virtual_batch": "the auto-encoder discriminator is called by its own discriminate, "
-                                           "which has no VBN reference batch"}
+                          "label_noise": "the energy (reconstruction) loss has no real/fake targets"}
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  gamma: float = 0.5, lambda_k: float = 0.001, k_init: float = 0.0, **kwargs: Any) -> None:
@@ -103,10 +108,21 @@ class BEGAN(GAN):
     def tracker_names(self) -> list[str]:
         return [*super().tracker_names(), "k_t", "convergence"]
 
-    def discriminate(self, x: tf.Tensor, salt: int, training: bool = True) -> tf.Tensor:
-        """L(v) = mean |v − D(v)| per example (BEGAN Eq. 1, η = 1) of D's input v (after input stabilizers)."""
+    def discriminate(self, x: tf.Tensor, salt: int, training: bool = True) -> dict[str, tf.Tensor]:
+        """``{"energy": L(v), "embedding": h(v)}``: L(v) = mean |v − D(v)| per example (BEGAN Eq. 1, η = 1) of D's
+        input v (after input stabilizers) and the auto-encoder's bottleneck code h(v) (VBN: D's reference
+        batch prepended in training calls)."""
         v = self.d_input(x, salt)
-        return reconstruction_energy(v, self.discriminator(v, training=training)["reconstruction"], 1)
+        out = self.with_reference(self.discriminator, v, self.discriminator_reference(), training)
+        return {"energy": reconstruction_energy(v, out["reconstruction"], 1), "embedding": out["embedding"]}
+
+    def adversarial_logits(self, outputs: dict[str, tf.Tensor]) -> tf.Tensor:
+        """The energies L(v) (``D/real_score`` and ``D/fake_score`` log them)."""
+        return outputs["energy"]
+
+    def discriminator_features(self, outputs: dict[str, tf.Tensor]) -> tf.Tensor:
+        """Feature matching's f: the auto-encoder's bottleneck code h, D's only per-example feature vector."""
+        return outputs["embedding"]
 
     def d_adversarial_term(self, ctx: Update) -> tf.Tensor:
         """L_D = L(x) − k_t · L(G(z))."""

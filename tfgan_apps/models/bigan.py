@@ -27,6 +27,11 @@ pairs with ẑ = αE(x) + (1−α)z, same α).
 With ``train.d_steps`` > 1 the G/E update uses the last real slice. Logged:
 ``Train/recon_mse`` = mean (x − G(E(x)))² on the real batch (inference mode):
 how well G and E invert each other (BiGAN shows such reconstructions, §4).
+
+Improved-Techniques stabilizers: feature matching (§3.1) matches the joint features h of
+(x, E(x)) and (G(z), z), the vector D's logit reads (a features output of D); as in the
+paper the real side's mean is a constant, so the term trains G (E gets no gradient from
+it). Minibatch discrimination (§3.2) feeds o(h) of the joint features to the logit.
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ from tfgan_apps.export import EncoderExport
 from tfgan_apps.models.base import GAN, Streams, Update
 from tfgan_apps.nets import build_network
 from tfgan_apps.registry import DISCRIMINATORS, ENCODERS, GENERATORS, MODELS
+from tfgan_apps.stabilizers import MinibatchDiscriminationSpec
+from tfgan_apps.stabilizers import settings as stabilizer_settings
 
 
 @keras.saving.register_keras_serializable(package="tfgan_apps")
@@ -56,16 +63,12 @@ class BiGAN(GAN):
 
     G_NETWORKS = ("generator", "encoder")  # one optimizer: per-parameter Adam over G ∪ E = two Adams in step
     SERIALIZED_NETWORKS = ("encoder",)
-    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "historical_averaging", "instance_noise", "label_noise",
-                             "label_smoothing")
+    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "feature_matching", "historical_averaging", "instance_noise",
+                             "label_noise", "label_smoothing", "minibatch_discrimination")
     STABILIZER_REASONS = {"packing": "the joint D pairs each sample with its own z",
                           "replay": "past fakes would lose the z they were made from",
-                          "minibatch_discrimination": "the joint D is built on (x, z) pairs by bigan's own "
-                                                      "build_networks, without the layer",
-                          "feature_matching": "the joint D's features mix x with z, and G's fakes and E's codes "
-                                              "are both matched by the adversarial loss already",
-                          "virtual_batch": "the joint D's (x, z) input is packed by bigan's discriminate, which "
-                                           "has no VBN reference batch"}
+                          "virtual_batch": "D's reference batch would be pairs (x_ref, E(x_ref)) that move with E, "
+                                           "and E, which plays G for the real side, has no reference of its own"}
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  encoder: keras.Model, **kwargs: Any) -> None:
@@ -78,7 +81,8 @@ class BiGAN(GAN):
 
     @classmethod
     def build_networks(cls, model_cfg: Any, source: Any, sync_batchnorm: bool) -> tuple[keras.Model, keras.Model]:
-        """G from ``model_cfg.generator``; the joint D from ``model_cfg.discriminator`` (it also needs latent_dim)."""
+        """G from ``model_cfg.generator``; the joint D from ``model_cfg.discriminator`` (it also needs latent_dim),
+        with a minibatch-discrimination layer before its logit when that stabilizer is on."""
         generator = build_network(
             GENERATORS, model_cfg.generator, latent_dim=model_cfg.latent_dim,
             output_shape=source.shape, sync_batchnorm=sync_batchnorm,
@@ -87,6 +91,9 @@ class BiGAN(GAN):
             DISCRIMINATORS, model_cfg.discriminator, input_shape=source.shape, latent_dim=model_cfg.latent_dim,
             sync_batchnorm=sync_batchnorm,
         )
+        settings = stabilizer_settings(model_cfg)
+        if settings.get("minibatch_discrimination"):  # o(h) of the joint features h, before the logit
+            discriminator = MinibatchDiscriminationSpec.from_config(settings).apply(discriminator)
         return generator, discriminator
 
     @classmethod
@@ -162,7 +169,7 @@ class BiGAN(GAN):
     def penalty_view(self, ctx: Update) -> tuple[tf.Tensor, tf.Tensor, Any]:
         """Packed pairs, so penalties take ∇_x of the joint D with z held fixed (module docstring)."""
         def d_fn(v: tf.Tensor) -> tf.Tensor:
-            return self.discriminate(v, salt=ctx.stream(Streams.REAL))
+            return self.adversarial_logits(self.discriminate(v, salt=ctx.stream(Streams.REAL)))
 
         return self.pack(*ctx.real_in), self.pack(*ctx.fake_in), d_fn
 

@@ -17,12 +17,21 @@ Labels: the discriminator step conditions its fakes on the real batch's labels
 rows, such as WGAN-GP, use one label per row); the generator step draws labels
 uniformly from the step seed, like z. Batches must hold ``"label"`` (digits,
 lfw, mog sources).
+
+Improved-Techniques stabilizers (Salimans et al. 2016): feature matching (§3.1) matches the
+per-example trunk φ(x) — for cGAN the features the projection embed(y)ᵀφ(x) reads, for
+ACGAN the features both heads read (``FEATURES_OF``, an extra output of D); minibatch
+discrimination (§3.2) adds o(φ) to the unconditional logit ψ only, the projection / the
+classifier keep reading φ; virtual batch norm (§3.5) gives G reference latents with
+reference labels drawn once from the model seed, and D the first real examples (the
+projection D's labels enter after its normalised trunk, so the reference rows' labels
+do not change the statistics and are set to 0).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import keras
 import tensorflow as tf
@@ -30,14 +39,17 @@ import tensorflow as tf
 from tfgan_apps.distribute import replica_draw
 from tfgan_apps.errors import ConfigError
 from tfgan_apps.export import SamplerExport, seed_pair
-from tfgan_apps.models.base import GAN, Streams, Update
+from tfgan_apps.models.base import GAN, Streams, Update, vbn_spec
 from tfgan_apps.nets import build_network
 from tfgan_apps.nets.conditional import (
     auxiliary_classifier_discriminator,
     conditional_generator,
     projection_discriminator,
 )
+from tfgan_apps.nets.minibatch_discrimination import layer_input, with_features_of
 from tfgan_apps.registry import DISCRIMINATORS, MODELS
+from tfgan_apps.stabilizers import MinibatchDiscriminationSpec
+from tfgan_apps.stabilizers import settings as stabilizer_settings
 
 
 def classification_loss(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
@@ -81,22 +93,20 @@ class ConditionalGAN(GAN):
     template's hooks (ACGAN: ``discriminator_inputs``, ``adversarial_logits``, ``extra_*_terms``).
     """
 
-    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "historical_averaging", "instance_noise", "label_noise",
-                             "label_smoothing")
+    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "feature_matching", "historical_averaging", "instance_noise",
+                             "label_noise", "label_smoothing", "minibatch_discrimination", "virtual_batch")
     STABILIZER_REASONS = {"packing": "a packed D input would mix samples of different labels",
-                          "replay": "past fakes would lose the labels they were drawn for",
-                          "minibatch_discrimination": "the label-conditioned D heads are built on the base D by "
-                                                      "conditional.py's build_discriminator, without the layer",
-                          "feature_matching": "the conditional D (projection or auxiliary classifier) has no "
-                                              "features output to match",
-                          "virtual_batch": "G and D take labels besides the samples, and their calls have no VBN "
-                                           "reference batch"}
+                          "replay": "past fakes would lose the labels they were drawn for"}
+    # The layer whose input (its first, for the projection's Dot) is φ(x), the features feature matching matches.
+    FEATURES_OF: ClassVar[tuple[str, int]] = ("projection", 0)
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  num_classes: int = 0, **kwargs: Any) -> None:
         if num_classes < 2:
             raise ConfigError(f"{type(self).__name__} needs a labelled data source (num_classes ≥ 2), "
                               f"got {num_classes}")
+        if (kwargs.get("stabilizers") or {}).get("feature_matching"):
+            discriminator = with_features_of(discriminator, layer_input(discriminator, *self.FEATURES_OF))
         super().__init__(generator, discriminator, latent_dim, **kwargs)
         self.num_classes = int(num_classes)
 
@@ -106,15 +116,19 @@ class ConditionalGAN(GAN):
     # ------------------------------------------------------------------ building
     @classmethod
     def build_networks(cls, model_cfg: Any, source: Any, sync_batchnorm: bool) -> tuple[keras.Model, keras.Model]:
-        """A label-conditioned generator around ``model_cfg.generator`` and ``build_discriminator``'s D."""
+        """A label-conditioned generator around ``model_cfg.generator`` and ``build_discriminator``'s D (on a base
+        D with the minibatch layer when that stabilizer is on; ``norm="batch"`` becomes VBN with ``virtual_batch``)."""
         num_classes = source_classes(model_cfg, source)
+        settings = stabilizer_settings(model_cfg)
         generator = conditional_generator(
-            model_cfg.generator, model_cfg.latent_dim, num_classes, source.shape,
+            vbn_spec(model_cfg.generator, settings), model_cfg.latent_dim, num_classes, source.shape,
             label_encoding=model_cfg.get("label_encoding", "onehot"),
             embedding_dim=model_cfg.get("embedding_dim", 0), sync_batchnorm=sync_batchnorm,
         )
-        base = build_network(DISCRIMINATORS, model_cfg.discriminator, input_shape=source.shape,
+        base = build_network(DISCRIMINATORS, vbn_spec(model_cfg.discriminator, settings), input_shape=source.shape,
                              sync_batchnorm=sync_batchnorm)
+        if settings.get("minibatch_discrimination"):
+            base = MinibatchDiscriminationSpec.from_config(settings).apply(base)
         return generator, cls.build_discriminator(base, num_classes, model_cfg)
 
     @classmethod
@@ -171,7 +185,16 @@ class ConditionalGAN(GAN):
         return {**super().generator_inputs(ctx), "label": tf.cast(labels, tf.int32)}
 
     def run_generator(self, inputs: Mapping[str, tf.Tensor], training: bool = True) -> tf.Tensor:
-        return self.generator([inputs["z"], inputs["label"]], training=training)
+        """G(z, y); with VBN, G's reference latents and labels prepended in training calls (outputs dropped)."""
+        z_ref = self.generator_reference()
+        if z_ref is None or not training:
+            return self.generator([inputs["z"], inputs["label"]], training=training)
+        n = tf.shape(z_ref)[0]
+        seed = tf.random.experimental.stateless_fold_in(self.fixed_seed(Streams.VIRTUAL_BATCH), 1)
+        labels_ref = tf.random.stateless_uniform([n], seed=seed, minval=0, maxval=self.num_classes, dtype=tf.int32)
+        z = tf.concat([tf.cast(z_ref, inputs["z"].dtype), inputs["z"]], axis=0)
+        labels = tf.concat([labels_ref, tf.cast(inputs["label"], tf.int32)], axis=0)
+        return self.generator([z, labels], training=training)[n:]
 
     def discriminator_inputs(self, samples: tf.Tensor, ctx: Update, real: bool) -> Any:
         """(samples, labels): the batch's labels for real samples, G's for fakes."""
@@ -180,7 +203,15 @@ class ConditionalGAN(GAN):
     def discriminate(self, x: Any, salt: int, training: bool = True) -> tf.Tensor:
         """D(x, y) logits of a (samples, labels) pair; input stabilizers act on the samples."""
         samples, labels = x
-        return self.discriminator([self.d_input(samples, salt), labels], training=training)
+        samples, reference = self.d_input(samples, salt), self.discriminator_reference()
+        if reference is None or not training:
+            return self.discriminator([samples, labels], training=training)
+        # VBN: the first real examples prepended; labels enter after the normalised trunk, so theirs are 0.
+        n = tf.shape(reference)[0]
+        out = self.discriminator([tf.concat([tf.cast(reference, samples.dtype), samples], axis=0),
+                                  tf.concat([tf.zeros([n], tf.int32), tf.cast(labels, tf.int32)], axis=0)],
+                                 training=training)
+        return tf.nest.map_structure(lambda t: t[n:], out)
 
 
 @keras.saving.register_keras_serializable(package="tfgan_apps")
@@ -193,6 +224,8 @@ class ACGAN(ConditionalGAN):
     cross-entropies), ``g_aux`` (G's), and ``real_accuracy`` (the auxiliary
     classifier's accuracy on the real batch).
     """
+
+    FEATURES_OF = ("class_logits", 0)  # the trunk both heads read
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  aux_weight: float = 1.0, **kwargs: Any) -> None:

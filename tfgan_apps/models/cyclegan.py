@@ -69,7 +69,8 @@ class CycleGAN(GAN):
                           "packing": "each discriminator judges single images of its own domain",
                           "minibatch_discrimination": "the PatchGAN discriminators judge patches, not a flat "
                                                       "feature vector of the image",
-                          "feature_matching": "the PatchGAN discriminators have no penultimate feature vector",
+                          "feature_matching": "the PatchGAN discriminators end in a map of per-patch logits, with no "
+                                              "image-level feature vector f(x) under a final logit layer to match",
                           "label_smoothing": "the two domains' D terms are assembled by cyclegan's own "
                                              "d_adversarial_term, without targets",
                           "label_noise": "the two domains' D terms are assembled by cyclegan's own "

@@ -18,6 +18,12 @@ included), so the global-batch mean is exactly the paper's PT on any number of
 replicas. ``D/real_score`` and ``D/fake_score`` log the energies D(x) and
 D(G(z)), ``Train/pull_away`` the PT value. ``config.model.loss`` is not used and
 penalties are refused.
+
+Improved-Techniques stabilizers: feature matching (§3.1) matches the encoder embeddings h
+(the ones PT reads; D has no real/fake logit) and is added to L_G; virtual batch norm
+(§3.5) acts on networks built with ``norm="batch"`` (the paper's EBGAN auto-encoder has
+batch norm), D's reference batch prepended in ``discriminate``; minibatch discrimination is
+refused (no logit layer for o(x) to feed).
 """
 
 from __future__ import annotations
@@ -72,14 +78,13 @@ class EBGAN(GAN):
       (other arguments: see ``GAN``)
     """
 
-    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "historical_averaging", "instance_noise", "replay")
+    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "feature_matching", "historical_averaging", "instance_noise",
+                             "replay", "virtual_batch")
     STABILIZER_REASONS = {"packing": "the auto-encoder discriminator reconstructs single samples",
-                          "minibatch_discrimination": "the auto-encoder discriminator has no final logit layer",
-                          "feature_matching": "the auto-encoder discriminator has no penultimate feature vector",
+                          "minibatch_discrimination": "the auto-encoder discriminator's output is a reconstruction "
+                                                      "(an energy), with no real/fake logit layer for o(x) to feed",
                           "label_smoothing": "the energy (reconstruction) loss has no real/fake targets",
-                          "label_noise": "the energy (reconstruction) loss has no real/fake targets",
-                          "virtual_batch": "the auto-encoder discriminator is called by its own discriminate, "
-                                           "which has no VBN reference batch"}
+                          "label_noise": "the energy (reconstruction) loss has no real/fake targets"}
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  margin: float = 1.0, pt_weight: float = 0.1, **kwargs: Any) -> None:
@@ -105,10 +110,16 @@ class EBGAN(GAN):
 
     def discriminate(self, x: tf.Tensor, salt: int, training: bool = True) -> dict[str, tf.Tensor]:
         """``{"energy": D(v), "embedding": Enc(v)}`` of D's input v (after input stabilizers), where D(v) is
-        the per-example MSE of the auto-encoder's reconstruction of v."""
+        the per-example MSE of the auto-encoder's reconstruction of v (VBN: D's reference batch prepended in
+        training calls)."""
         v = self.d_input(x, salt)
-        out = self.discriminator(v, training=training)
+        out = self.with_reference(self.discriminator, v, self.discriminator_reference(), training)
         return {"energy": reconstruction_energy(v, out["reconstruction"], 2), "embedding": out["embedding"]}
+
+    def discriminator_features(self, outputs: dict[str, tf.Tensor]) -> tf.Tensor:
+        """Feature matching's f: the auto-encoder's bottleneck code h (the representation the pull-away term
+        already reads)."""
+        return outputs["embedding"]
 
     def adversarial_logits(self, outputs: dict[str, tf.Tensor]) -> tf.Tensor:
         """The energies (``D/real_score`` and ``D/fake_score`` log them)."""

@@ -18,6 +18,12 @@ Logged: ``Train/mi_loss`` (L_MI), ``Train/mi_categorical`` (CE),
 categorical lower bound on I(c_cat; G), at most log K nats), ``Train/d_mi``
 (λ·L_MI in the D update); ``Codes/continuous_<i>`` image grids show one row per
 category with continuous code i swept over [−1, 1].
+
+Improved-Techniques stabilizers (Salimans et al. 2016): feature matching (§3.1) matches
+D's shared trunk, the features both the D logit and Q read (a third output of D);
+minibatch discrimination (§3.2) feeds o(x) to the D logit only, Q still reads the
+per-example trunk; virtual batch norm (§3.5) gives G reference inputs z_ref ‖ codes
+drawn once from the model seed.
 """
 
 from __future__ import annotations
@@ -33,9 +39,11 @@ from tfgan_apps.errors import ConfigError
 from tfgan_apps.export import SamplerExport, seed_pair
 from tfgan_apps.models.base import GAN, Streams, Update
 from tfgan_apps.nets.heads import with_head
+from tfgan_apps.nets.minibatch_discrimination import layer_input, trunk_features, with_features_of
 from tfgan_apps.registry import MODELS
 
 Codes = Mapping[str, Any]
+Q_HEAD = "q_head"  # name prefix of Q's layers (``with_head``); feature matching reads the input of q_head_hidden
 
 
 def categorical_code_loss(onehot: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
@@ -69,17 +77,16 @@ class InfoGAN(GAN):
       (other arguments: see ``GAN``)
     """
 
-    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "historical_averaging", "instance_noise", "label_noise",
-                             "label_smoothing", "replay")
-    STABILIZER_REASONS = {"packing": "Q recovers the codes of single samples",
-                          "minibatch_discrimination": "Q reads D's features and recovers the codes of single samples",
-                          "feature_matching": "D's two outputs (logit, Q) leave no features output to match",
-                          "virtual_batch": "G's input (z and the codes) is assembled by InfoGAN's run_generator, "
-                                           "which has no VBN reference latents"}
+    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "feature_matching", "historical_averaging", "instance_noise",
+                             "label_noise", "label_smoothing", "minibatch_discrimination", "replay", "virtual_batch")
+    STABILIZER_REASONS = {"packing": "Q recovers the codes of single samples"}
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  categories: int = 10, continuous: int = 2, info_weight: float = 1.0,
                  continuous_weight: float = 1.0, **kwargs: Any) -> None:
+        if (kwargs.get("stabilizers") or {}).get("feature_matching"):
+            # f = the shared trunk Q and the D logit read (below a minibatch layer): a third output of D.
+            discriminator = with_features_of(discriminator, layer_input(discriminator, Q_HEAD + "_hidden"))
         super().__init__(generator, discriminator, latent_dim, **kwargs)
         check_codes(categories, continuous)
         if info_weight < 0 or continuous_weight < 0:
@@ -95,13 +102,15 @@ class InfoGAN(GAN):
     # ------------------------------------------------------------------ building
     @classmethod
     def build_networks(cls, model_cfg: Any, source: Any, sync_batchnorm: bool) -> tuple[keras.Model, keras.Model]:
-        """G takes z ‖ codes; D is the configured discriminator with a Q head on its body."""
+        """G takes z ‖ codes; D is the configured discriminator with a Q head on its trunk (the features D's logit
+        reads; with minibatch discrimination on, the minibatch layer's input, so Q judges single samples)."""
         categories, continuous = model_cfg.get("categories", 10), model_cfg.get("continuous", 2)
         check_codes(categories, continuous)
         cfg = model_cfg.copy_and_resolve_references()
         cfg.latent_dim = model_cfg.latent_dim + categories + continuous
         generator, discriminator = super().build_networks(cfg, source, sync_batchnorm)
-        return generator, with_head(discriminator, categories + continuous, width=model_cfg.get("q_width", 128))
+        return generator, with_head(discriminator, categories + continuous, width=model_cfg.get("q_width", 128),
+                                    name=Q_HEAD, features=trunk_features(discriminator))
 
     @classmethod
     def extra_settings(cls, model_cfg: Any, source: Any) -> dict[str, Any]:
@@ -171,11 +180,23 @@ class InfoGAN(GAN):
         return {**super().generator_inputs(ctx), "categorical": categorical, "continuous": continuous}
 
     def run_generator(self, inputs: Mapping[str, tf.Tensor], training: bool = True) -> tf.Tensor:
-        return self.generator(self.generator_input(inputs["z"], inputs["categorical"], inputs["continuous"]),
-                              training=training)
+        """G(z ‖ codes); with VBN, its reference inputs (``generator_reference``) prepended in training calls."""
+        return self.with_reference(
+            self.generator, self.generator_input(inputs["z"], inputs["categorical"], inputs["continuous"]),
+            self.generator_reference(), training)
+
+    def generator_reference(self) -> tf.Tensor | None:
+        """G's VBN reference inputs: the base's fixed reference latents z_ref ‖ codes drawn once from the model
+        seed (a fold of the same ``VIRTUAL_BATCH`` stream), or None when G has no VBN layer."""
+        z = super().generator_reference()
+        if z is None:
+            return None
+        seed = tf.random.experimental.stateless_fold_in(self.fixed_seed(Streams.VIRTUAL_BATCH), 1)
+        categorical, continuous = draw_codes(tf.shape(z)[0], self.categories, self.continuous, seed)
+        return self.generator_input(z, categorical, continuous)
 
     def adversarial_logits(self, outputs: Any) -> tf.Tensor:
-        """D's logits (the first of its two outputs; the second is Q)."""
+        """D's logits (the first of its outputs; the second is Q, a third the matched features when on)."""
         return outputs[0]
 
     def fake_q(self, ctx: Update) -> tf.Tensor:

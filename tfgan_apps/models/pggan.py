@@ -34,6 +34,12 @@ from ``losses.py`` / ``penalties.py``, taken at the stage resolution) plus
 ε_drift · E[D(x)²] on real logits (``config.model.drift``, 0.001) to keep D's
 output from drifting. Any other loss/penalty from the config works the same way.
 
+Feature matching (Salimans et al. 2016 §3.1, ``stabilizers.feature_matching``) matches the
+4×4 block's features before its last Dense: the same layers and shape at every stage, so
+each branch of the switch compares that stage's real and fake batches (during a fade the
+features of the blended inputs). Minibatch discrimination is refused (D already ends with
+minibatch stddev, the paper's §3 replacement of it), VBN too (pixel norm, no batch norm).
+
 ``generate`` and the export render the *current* stage (the export: the stage at
 export time), nearest-upsampled to the final resolution so shapes never change,
 clipped to [−1, 1] (G's to-RGB is linear, as in the paper). ``Train/alpha`` and
@@ -131,14 +137,14 @@ class PGGAN(GAN):
       (other arguments: see ``GAN``; G and D are the ``pggan`` progressive networks)
     """
 
-    SUPPORTED_STABILIZERS: ClassVar[tuple[str, ...]] = ("diffaugment", "ema", "historical_averaging",
-                                                        "instance_noise", "label_noise", "label_smoothing", "packing")
+    SUPPORTED_STABILIZERS: ClassVar[tuple[str, ...]] = ("diffaugment", "ema", "feature_matching",
+                                                        "historical_averaging", "instance_noise", "label_noise",
+                                                        "label_smoothing", "packing")
     STABILIZER_REASONS: ClassVar[dict[str, str]] = {
         "replay": "pggan's fakes change resolution by stage, so stored fakes would not fit D's current stage",
-        "minibatch_discrimination": "pggan's D ends with its own minibatch-stddev layer (the paper's §3 "
-                                    "simplification of minibatch discrimination)",
-        "feature_matching": "pggan's D is run per stage in a switch and has no features output to match",
-        "virtual_batch": "pggan's networks use pixelwise feature normalisation, not batch normalisation"}
+        "minibatch_discrimination": "pggan's D already ends with minibatch stddev, the paper's (§3) replacement "
+                                    "of minibatch discrimination",
+        "virtual_batch": "pggan's networks use pixelwise feature normalisation, no batch normalisation to replace"}
     SUPPORTS_REUSE_FAKES: ClassVar[bool] = False  # G's pass must run inside the stage switch
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
@@ -257,9 +263,25 @@ class PGGAN(GAN):
         """The real batch pooled to the branch's stage resolution (and blended during the fade)."""
         return self.real_at_stage(ctx.batch["x"], self.current_stage(), self.schedule()[1])
 
-    def discriminate(self, x: tf.Tensor, salt: int, training: bool = True) -> tf.Tensor:
-        """D's logits at the stage of x's resolution, with the current α (after ``d_input``'s stabilizers)."""
-        return self.discriminator(self.d_input(x, salt), alpha=self.schedule()[1], training=training)
+    def discriminate(self, x: tf.Tensor, salt: int, training: bool = True) -> Any:
+        """D's logits at the stage of x's resolution, with the current α (after ``d_input``'s stabilizers); with
+        feature matching on, (logits, the 4×4 block's features before its last Dense)."""
+        return self.discriminator(self.d_input(x, salt), alpha=self.schedule()[1], training=training,
+                                  return_features=self.matches_features)
+
+    @property
+    def matches_features(self) -> bool:
+        """Whether D also returns its features (``stabilizers.feature_matching`` on)."""
+        return bool(self.stabilizer_settings.get("feature_matching"))
+
+    def adversarial_logits(self, outputs: Any) -> tf.Tensor:
+        """D's logits (the first of (logits, features) when feature matching is on)."""
+        return outputs[0] if self.matches_features else outputs
+
+    def discriminator_features(self, outputs: Any) -> tf.Tensor:
+        """Feature matching's f [B, f_0]: the 4×4 block's features, the same layers at every stage, so the term
+        has one shape in every branch of the stage switch (each branch compares the stage's real and fake)."""
+        return outputs[1]
 
     def extra_d_terms(self, ctx: Update) -> dict[str, tf.Tensor]:
         """The drift term ε_drift · E[D(x)²] on the real logits (§A.1); none when ``drift`` = 0."""

@@ -29,6 +29,7 @@ from tfgan_apps.errors import ConfigError
 from tfgan_apps.nets import build_network
 from tfgan_apps.nets.encoder import discriminator_features
 from tfgan_apps.nets.layers import maybe_spectral
+from tfgan_apps.nets.minibatch_discrimination import trunk_features
 from tfgan_apps.registry import GENERATORS
 
 LABEL_ENCODINGS = ("onehot", "embedding")
@@ -77,9 +78,10 @@ def projection_discriminator(base: keras.Model, num_classes: int, spectral_norm:
 
     ``base`` is an unconditional discriminator (its layers and weights are
     shared, not copied); the class embedding is spectrally normalised when the
-    base is (as in the paper's SN-ResNet setting).
+    base is (as in the paper's SN-ResNet setting). With a minibatch-discrimination layer in ``base``, ψ reads
+    φ ‖ o(φ) and the projection the per-example φ (``trunk_features``).
     """
-    features = discriminator_features(base)
+    features = trunk_features(base)
     label = keras.Input((), dtype="int32", name="label")
     embed = maybe_spectral(keras.layers.Embedding(num_classes, features.shape[-1], name="class_embedding"),
                            spectral_norm)(label)
@@ -91,8 +93,11 @@ def projection_discriminator(base: keras.Model, num_classes: int, spectral_norm:
 
 
 def auxiliary_classifier_discriminator(base: keras.Model, num_classes: int) -> keras.Model:
-    """Builds x → [logit [B, 1], class logits [B, K]]: ACGAN's D with an auxiliary classifier (Odena et al. 2017)."""
-    class_logits = keras.layers.Dense(num_classes, dtype="float32", name="class_logits")(discriminator_features(base))
+    """Builds x → [logit [B, 1], class logits [B, K]]: ACGAN's D with an auxiliary classifier (Odena et al. 2017).
+
+    The classifier reads the per-example trunk (``trunk_features``: below a minibatch-discrimination layer).
+    """
+    class_logits = keras.layers.Dense(num_classes, dtype="float32", name="class_logits")(trunk_features(base))
     return keras.Model(base.input, [base.outputs[0], class_logits], name=base.name)
 
 

@@ -12,7 +12,11 @@ and a fresh final layer of the same kind reads the longer vector, so D can tell 
 of near-identical samples (mode collapse) from a varied one.
 
 ``with_features`` gives a one-output discriminator a second output, the features its
-final layer reads, for the generator's feature-matching term (§3.1).
+final layer reads, for the generator's feature-matching term (§3.1); ``with_features_of``
+appends a given tensor of a multi-output D's graph instead (the trunk that InfoGAN's Q,
+ACGAN's classifier or cGAN's projection read). With a minibatch layer the matched features
+are its input, the trunk (``trunk_features``), as in the paper's code, where feature
+matching reads the layer below the minibatch layer.
 """
 
 from __future__ import annotations
@@ -80,6 +84,30 @@ def with_minibatch_discrimination(discriminator: keras.Model, kernels: int, dims
     return keras.Model(discriminator.input, head(joined), name=discriminator.name)
 
 
+def trunk_features(discriminator: keras.Model) -> keras.KerasTensor:
+    """D's per-example features [B, F]: the input of its minibatch-discrimination layer when it has one, else
+    the flat features its final logit layer reads (``encoder.discriminator_features``).
+
+    Heads that must judge single examples (a class head, a projection, Q, feature matching) read these, so
+    their outputs do not depend on the rest of the batch.
+    """
+    for layer in discriminator.layers:
+        if isinstance(layer, MinibatchDiscrimination):
+            return layer.input
+    return discriminator_features(discriminator)
+
+
+def layer_input(discriminator: keras.Model, layer_name: str, index: int = 0) -> keras.KerasTensor:
+    """The symbolic input (its ``index``-th one when it has several) of a named layer of a functional D."""
+    try:
+        layer = discriminator.get_layer(layer_name)
+    except ValueError:
+        raise ConfigError(f"network {discriminator.name!r} has no layer {layer_name!r} to read features "
+                          "from") from None
+    inputs = layer.input
+    return inputs[index] if isinstance(inputs, (list, tuple)) else inputs
+
+
 def has_features_output(discriminator: keras.Model) -> bool:
     """Whether ``discriminator`` was made by ``with_features`` (its last output is the matched features)."""
     return any(layer.name == FEATURES_LAYER for layer in discriminator.layers)
@@ -93,6 +121,18 @@ def with_features(discriminator: keras.Model) -> keras.Model:
     """
     if has_features_output(discriminator):
         return discriminator
-    features = discriminator_features(discriminator)
+    if len(discriminator.outputs) != 1:
+        raise ConfigError(f"network {discriminator.name!r} has {len(discriminator.outputs)} outputs; its model "
+                          "must say which features to match (with_features_of)")
+    return with_features_of(discriminator, trunk_features(discriminator))
+
+
+def with_features_of(discriminator: keras.Model, features: keras.KerasTensor) -> keras.Model:
+    """``x → [*D's outputs, f]``: D with one more output, a tensor ``features`` of its own graph, flattened to
+    [B, F] and cast to float32 (the same layers and weights; one forward pass gives all outputs)."""
+    if has_features_output(discriminator):
+        return discriminator
+    if len(features.shape) != 2:
+        features = keras.layers.Flatten()(features)
     matched = keras.layers.Identity(name=FEATURES_LAYER, dtype="float32")(keras.ops.cast(features, "float32"))
-    return keras.Model(discriminator.input, [discriminator.outputs[0], matched], name=discriminator.name)
+    return keras.Model(discriminator.input, [*discriminator.outputs, matched], name=discriminator.name)

@@ -271,8 +271,12 @@ class ProgressiveDiscriminator(keras.Model):
         return {"input_shape": self.image_shape, "resolutions": self.resolutions, "filters": self.filters,
                 "group_size": self.group_size, "name": self.name}
 
-    def call(self, x: tf.Tensor, alpha: Any = 1.0, training: bool = False) -> tf.Tensor:
-        """One logit per image; the stage is the one whose resolution equals x's height."""
+    def call(self, x: tf.Tensor, alpha: Any = 1.0, training: bool = False, return_features: bool = False) -> Any:
+        """One logit per image; the stage is the one whose resolution equals x's height.
+
+        ``return_features``: (logits, f) with f [B, f_0] the 4×4 block's features before its last Dense (the same
+        layers; feature matching's f, Salimans et al. 2016 §3.1), of equal shape at every stage.
+        """
         size = int(x.shape[1])
         if size not in self.resolutions:
             raise ConfigError(f"discriminator input of {size} px is not one of the stages {self.resolutions}")
@@ -284,7 +288,12 @@ class ProgressiveDiscriminator(keras.Model):
             h = lerp(previous, h, alpha)
             for k in range(stage - 1, 0, -1):
                 h = self.blocks[k](h, training=training)
-        return self.blocks[0](h, training=training)
+        if not return_features:
+            return self.blocks[0](h, training=training)
+        *body, last = self.blocks[0].layers
+        for layer in body:
+            h = layer(h, training=training)
+        return last(h), tf.cast(h, tf.float32)
 
 
 @GENERATORS.register("pggan")
