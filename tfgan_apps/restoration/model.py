@@ -126,6 +126,7 @@ def network_multiple(spec: Mapping[str, Any]) -> int:
     return 1
 
 
+@keras.saving.register_keras_serializable(package="tfgan_apps")
 class TakeChannels(keras.layers.Layer):
     """Keeps the first ``channels`` channels (float32): a C + 1 → C + 1 generator made C + 1 → C."""
 
@@ -158,6 +159,7 @@ def condition_shape(data_cfg: Any, source: Any, degradation: Callable[..., tf.Te
     return tuple(int(s) for s in degradation(tf.zeros((1, *source.shape)), tf.constant([0, 0])).shape[1:])
 
 
+@keras.saving.register_keras_serializable(package="tfgan_apps")
 @MODELS.register("pix2pix")
 class ImageToImage(GAN):
     """Conditional GAN on (degraded input, clean target) pairs; see the module docstring for the losses.
@@ -319,6 +321,44 @@ class ImageToImage(GAN):
             "content_loss": model_cfg.get("content_loss", "l1"),
             "hole_fill": model_cfg.get("hole_fill", "constant"),
         }
+
+    def get_config(self) -> dict[str, Any]:
+        """Constructor arguments for ``.keras`` files, plus what ``attach_data`` read from the data (the
+        degradation spec, scale, hole mask and fill), so a loaded model restores like the trained one.
+
+        A model with the VGG perceptual term cannot be saved this way (its VGG weights are a file named by
+        ``model.vgg_weights``, not part of the model): use the run's checkpoint or the exported restorer.
+        """
+        if self.uses_vgg:
+            raise ConfigError("a pix2pix model with the VGG perceptual term cannot be saved as a .keras file (the VGG "
+                              "weights are model.vgg_weights, outside the model); use the checkpoint or "
+                              "export/restorer")
+        spec = self.data_config.get("degradation", None) if self.data_config is not None else None
+        if spec is not None and hasattr(spec, "to_dict"):
+            spec = spec.to_dict()
+        return {**super().get_config(), "content_weight": self.content_weight,
+                "adversarial_weight": self.adversarial_weight, "ssim_weight": self.ssim_weight,
+                "ssim_type": "ms_ssim" if self.multiscale_ssim else "ssim",
+                "perceptual_weight": self.perceptual_weight, "adaptive_adversarial": self.adaptive_adversarial,
+                "pretrain_steps": self.pretrain_steps, "size_multiple": self.size_multiple,
+                "content_loss": self.content_loss, "hole_fill": self.hole_fill,
+                "attached": {"degradation": spec, "scale": self.scale, "masked": self.masked,
+                             "mask_fill": self.mask_fill}}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> ImageToImage:
+        """Rebuilds a model saved with ``model.save("x.keras")``, with the data settings it was trained on."""
+        from tfgan_apps.data.degradations import build_degradation
+
+        config = dict(config)
+        attached = config.pop("attached", None) or {}
+        model = super().from_config(config)
+        spec = attached.get("degradation")
+        model.degradation = build_degradation(spec) if spec else None
+        model.scale = int(attached.get("scale", 1))
+        model.masked = bool(attached.get("masked", False))
+        model.mask_fill = attached.get("mask_fill", 0.0)
+        return model
 
     def attach_data(self, data_cfg: Any, source: Any) -> None:
         """Reads the degradation, checks that G maps training inputs to target-sized images and sets ``scale``,
