@@ -203,12 +203,15 @@ def test_feature_matching_value_and_gradient_are_numpys():
                                2.0 * np.sum((f_real.mean(0) - f_fake.mean(0)) ** 2), rtol=1e-5)
 
 
-# The layer whose input is each variant's feature-matching f (its trunk: what its heads read).
-TRUNKS = {"infogan": ("q_head_hidden", 0), "acgan": ("class_logits", 0), "cgan": ("projection", 0)}
+# The layer whose input is each variant's feature-matching f (its trunk: what its heads read; BiGAN: the joint
+# (x, z) features its logit reads).
+TRUNKS = {"infogan": ("q_head_hidden", 0), "acgan": ("class_logits", 0), "cgan": ("projection", 0),
+          "bigan": ("logit", 0)}
 
 
 def _variant(name: str, **fields: Any) -> Any:
-    """A model of the matrix test's tiny recipe for ``name`` with the given stabilizer fields, and its source."""
+    """A compiled model of the matrix test's tiny recipe for ``name`` with the given stabilizer fields, and its
+    source."""
     from tests.test_template import tiny
     from tfgan_apps import models
     from tfgan_apps.data import load_source
@@ -220,11 +223,6 @@ def _variant(name: str, **fields: Any) -> Any:
     return model, source
 
 
-def _d_inputs(model: Any, x: tf.Tensor, labels: tf.Tensor) -> Any:
-    """D's inputs for samples x: (x, labels) for the projection cGAN, x otherwise."""
-    return [x, labels] if type(model).__name__ == "ConditionalGAN" else x
-
-
 @pytest.mark.parametrize("name", sorted(TRUNKS))
 def test_variant_feature_matching_is_the_distance_of_its_trunk_means(name):
     """λ·‖mean f(x) − mean f(G(z))‖² with f the variant's own trunk, read from D's graph by a separate sub-model."""
@@ -232,11 +230,12 @@ def test_variant_feature_matching_is_the_distance_of_its_trunk_means(name):
     d = model.discriminator
     trunk = keras.Model(d.inputs, layer_input(d, *TRUNKS[name]))
     x = tf.constant(source.examples(8), tf.float32)
-    labels = tf.range(8) % 10
-    ctx = Update(model, {"x": x, "label": labels}, 0, discriminator=False)
+    ctx = Update(model, {"x": x, "label": tf.range(8) % 10}, 0, discriminator=False)
     ctx.g_inputs = model.generator_inputs(ctx)
     fake = model.run_generator(ctx.g_inputs, training=False)
-    real_in, fake_in = _d_inputs(model, x, labels), _d_inputs(model, fake, labels)
+    real_in, fake_in = (model.discriminator_inputs(v, ctx, real=r) for v, r in ((x, True), (fake, False)))
+    if isinstance(real_in, tuple):  # two-input D: (x, label) for cGAN, (x, z) pairs for BiGAN
+        real_in, fake_in = list(real_in), list(fake_in)
     ctx.real_out, ctx.fake_out = d(real_in, training=False), d(fake_in, training=False)
     f_real = np.asarray(trunk(real_in, training=False), np.float64).reshape(8, -1)
     f_fake = np.asarray(trunk(fake_in, training=False), np.float64).reshape(8, -1)
