@@ -1,6 +1,6 @@
 """The project's training-speed report: one run, one table.
 
-    python benchmarks/train_speed.py [--sizes=32,64] [--rounds=2] [--steps_32=8] [--steps_64=3]
+    python benchmarks/train_speed.py [--sizes=32,64] [--rounds=2] [--steps_32=60] [--steps_64=30]
                                      [--modes=fit,fit_xla,fit_bf16,fit_xla_bf16,eager,torch,...]
                                      [--results=benchmarks/results/train_speed_table.md]
 
@@ -76,8 +76,9 @@ _MODES = flags.DEFINE_list("modes", ["default", "fit", "fit_xla", "fit_bf16", "f
                                      "torch", "torch_bf16", "torch_reuse"],
                            f"Modes to time, from {', '.join(ALL_MODES)}.")
 _EXTRA_32 = flags.DEFINE_list("extra_modes_32", ["ln_separate", "ln_joint"], "Modes timed at the smallest side only.")
-_STEPS_32 = flags.DEFINE_integer("steps_32", 8, "Timed steps per mode per round at 32².")
-_STEPS_64 = flags.DEFINE_integer("steps_64", 3, "Timed steps per mode per round at 64² (and larger).")
+_STEPS_32 = flags.DEFINE_integer("steps_32", 60, "Timed steps per mode per round at 32² (one fit call).")
+_STEPS_64 = flags.DEFINE_integer("steps_64", 30, "Timed steps per mode per round at 64² (and larger; one fit "
+                                  "call: fewer steps let its start-up dominate the row).")
 _ROUNDS = flags.DEFINE_integer("rounds", 2, "Interleaved rounds.")
 _BATCH = flags.DEFINE_integer("batch", 64, "Batch size.")
 _WIDTH = flags.DEFINE_integer("width", 64, "DCGAN width (ngf = ndf).")
