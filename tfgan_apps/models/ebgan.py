@@ -36,7 +36,12 @@ import tensorflow as tf
 from tfgan_apps.distribute import gather_replicas
 from tfgan_apps.errors import ConfigError
 from tfgan_apps.models.base import GAN, Update
-from tfgan_apps.nets.autoencoder import check_autoencoder, reconstruction_energy
+from tfgan_apps.nets.autoencoder import (
+    AUTOENCODER_D_REASONS,
+    AUTOENCODER_D_STABILIZERS,
+    check_autoencoder,
+    reconstruction_energy,
+)
 from tfgan_apps.registry import MODELS
 
 
@@ -78,13 +83,8 @@ class EBGAN(GAN):
       (other arguments: see ``GAN``)
     """
 
-    SUPPORTED_STABILIZERS = ("diffaugment", "ema", "feature_matching", "historical_averaging", "instance_noise",
-                             "replay", "virtual_batch")
-    STABILIZER_REASONS = {"packing": "the auto-encoder discriminator reconstructs single samples",
-                          "minibatch_discrimination": "the auto-encoder discriminator's output is a reconstruction "
-                                                      "(an energy), with no real/fake logit layer for o(x) to feed",
-                          "label_smoothing": "the energy (reconstruction) loss has no real/fake targets",
-                          "label_noise": "the energy (reconstruction) loss has no real/fake targets"}
+    SUPPORTED_STABILIZERS = AUTOENCODER_D_STABILIZERS
+    STABILIZER_REASONS = AUTOENCODER_D_REASONS
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  margin: float = 1.0, pt_weight: float = 0.1, **kwargs: Any) -> None:

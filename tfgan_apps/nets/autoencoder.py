@@ -27,6 +27,18 @@ from tfgan_apps.registry import DISCRIMINATORS, GENERATORS
 OUTPUTS = ("reconstruction", "embedding")
 
 
+# The stabilizers a GAN with an auto-encoder discriminator (BEGAN, EBGAN) can use, and why it refuses the others.
+AUTOENCODER_D_STABILIZERS: tuple[str, ...] = ("diffaugment", "ema", "feature_matching", "historical_averaging",
+                                              "instance_noise", "replay", "virtual_batch")
+AUTOENCODER_D_REASONS: dict[str, str] = {
+    "packing": "the auto-encoder discriminator reconstructs single samples",
+    "minibatch_discrimination": "the auto-encoder discriminator's output is a reconstruction (an energy), with no "
+                                "real/fake logit layer for o(x) to feed",
+    "label_smoothing": "the energy (reconstruction) loss has no real/fake targets",
+    "label_noise": "the energy (reconstruction) loss has no real/fake targets",
+}
+
+
 def _conv(filters: int, norm: str, sync_batchnorm: bool, strides: int = 1) -> keras.Sequential:
     """3×3 convolution → normalisation → ELU."""
     return keras.Sequential([
