@@ -195,3 +195,32 @@ def test_replay_and_reused_fakes_are_refused(tmp_path):
         config.model.reuse_fakes = True
     with pytest.raises(ConfigError, match="reuse_fakes is not supported by pggan"):
         trainer.build_run(config, str(tmp_path / "reuse"))
+
+
+def test_growing_strip_draws_one_titled_column_per_finished_stage(grown, tmp_path):
+    from tfgan_apps.model_callbacks import GrowingStrip
+
+    run, _, _, _ = grown
+    writer = tf.summary.create_file_writer(str(tmp_path))
+    strip = GrowingStrip(writer, count=3, final_step=8)
+    strip.set_model(run.model)
+    strip._last = 0
+    strip.on_period(2, {})  # stage 0 (steps 0–1) ended: its column only
+    assert sorted(strip.columns) == [0]
+    strip._last = 2
+    strip.on_period(5, {})  # stage 1 ended at step 5
+    strip._last = 5
+    strip.on_period(8, {})  # final step: the current (last) stage
+    assert sorted(strip.columns) == [0, 1, 2]
+    z = tf.random.stateless_normal([3, run.model.latent_dim], seed=[1234, 0])
+    for k in range(3):  # each column is that stage's generator at α = 1, at the final resolution
+        expected = StageGenerator(run.model.inference_generator, k, 1.0, 16)(z).numpy()
+        np.testing.assert_allclose(strip.columns[k], expected, atol=1e-6)
+    picture = strip.picture()
+    column = 16 + 2  # image_grid: 1-px padding around a one-column grid
+    assert picture.dtype == np.uint8 and picture.shape[1] == 3 * column + 2 * 4
+    assert picture.shape[0] > 3 * (16 + 1)  # a title band above the samples
+    writer.flush()
+    events = [e for f in sorted(tmp_path.glob("events.*")) for e in tf.compat.v1.train.summary_iterator(str(f))]
+    tags = {(v.tag, e.step) for e in events for v in e.summary.value}
+    assert {("Growing/stages", 2), ("Growing/stages", 5), ("Growing/stages", 8)} <= tags

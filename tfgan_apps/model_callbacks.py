@@ -6,7 +6,8 @@ All act every N steps and at the final step of the run (``callbacks.PeriodicCall
   codes over prior samples;
 * ``CodeGrid`` (InfoGAN): one grid per continuous code, rows = categories, columns = the code swept over [−1, 1];
 * ``HeldoutAccuracy`` (semi-supervised GAN, or any model with ``classify``): ``Eval/heldout_accuracy``;
-* ``TranslationRows`` (CycleGAN): rows A, G(A), F(G(A)) and B, F(B), G(F(B)).
+* ``TranslationRows`` (CycleGAN): rows A, G(A), F(G(A)) and B, F(B), G(F(B));
+* ``GrowingStrip`` (PGGAN): the same latent batch at the end of every stage, one titled column per resolution.
 """
 
 from __future__ import annotations
@@ -136,4 +137,56 @@ class TranslationRows(PeriodicCallback):
             for name, rows in self.rows().items():
                 grid = image_grid(rows, cols=len(rows) // 3)
                 tf.summary.image(f"Translation/{name}", grid[None], step=step)
+        self.writer.flush()
+
+
+class GrowingStrip(PeriodicCallback):
+    """PGGAN's growing-resolution strip: ``Growing/stages``, one column per stage (4 px, 8 px, ...), one row per
+    fixed latent vector, each column rendered when its stage ends.
+
+    A column is drawn at the first epoch end at or after the stage's last step, from ``inference_generator``
+    (the EMA copy when on) at that stage with α = 1, nearest-upsampled to the final resolution; at the final
+    step the current stage gets its column too (a run shorter than its schedule). The picture grows as stages
+    finish. Columns of stages that ended before a resume are not redrawn (a resumed run's strip starts there).
+    The model needs ``stage_steps``, ``resolutions``, ``final_resolution`` and ``latent_dim``
+    (``models.pggan.PGGAN``).
+    """
+
+    def __init__(self, writer: tf.summary.SummaryWriter, count: int = 8, seed: int = 1234,
+                 final_step: int | None = None) -> None:
+        super().__init__(every=0, final_step=final_step)
+        self.writer, self.count, self.seed = writer, int(count), int(seed)
+        self.columns: dict[int, np.ndarray] = {}
+
+    def column(self, stage: int) -> np.ndarray:
+        """``count`` samples of the fixed latent batch at ``stage`` (α = 1), [count, H, W, C] in [−1, 1]."""
+        from tfgan_apps.nets.pggan import upscale
+
+        model = self.model
+        z = tf.random.stateless_normal([self.count, model.latent_dim], seed=[self.seed, 0])
+        factor = model.final_resolution // model.resolutions[stage]
+        images = model.inference_generator(z, stage=stage, alpha=1.0, training=False)
+        return np.clip(np.asarray(upscale(images, factor)), -1.0, 1.0)
+
+    def picture(self) -> np.ndarray:
+        """The strip so far: a titled column per finished stage, side by side (uint8)."""
+        resolutions = self.model.resolutions
+        panels = [visualize.with_title(visualize.image_grid(self.columns[k], cols=1), f"{resolutions[k]} px")
+                  for k in sorted(self.columns)]
+        gap = np.full((panels[0].shape[0], 4, panels[0].shape[2]), 255, np.uint8)
+        return np.concatenate([p for panel in panels for p in (panel, gap)][:-1], axis=1)
+
+    def on_period(self, step: int, logs: Mapping[str, Any]) -> None:
+        ends = np.cumsum(self.model.stage_steps)
+        finished = {k for k, end in enumerate(ends) if self._last < end <= step}
+        if self.is_final(step):
+            finished.add(int(self.model.schedule()[0]))
+        finished -= set(self.columns)
+        if not finished:
+            return
+        for k in sorted(finished):
+            self.columns[k] = self.column(k)
+        picture = self.picture()
+        with self.writer.as_default(step=step):
+            tf.summary.image("Growing/stages", picture[None], step=step)
         self.writer.flush()

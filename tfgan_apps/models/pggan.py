@@ -238,6 +238,12 @@ class PGGAN(GAN):
 
         return tf.clip_by_value(self._switch(stage, branch), -1.0, 1.0)
 
+    def training_callbacks(self, writer: tf.summary.SummaryWriter, source: Any, config: Any) -> list[Any]:
+        """The growing-resolution strip (``Growing/stages``): fixed latents at the end of every stage."""
+        from tfgan_apps.model_callbacks import GrowingStrip
+
+        return [GrowingStrip(writer, final_step=config.train.steps)]
+
     def exportables(self, source: Any) -> dict[str, tf.Module]:
         """The generator frozen at the current (stage, α), at the final resolution."""
         from tfgan_apps.export import SamplerExport
