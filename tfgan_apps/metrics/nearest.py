@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from tfgan_apps.errors import DataError
 from tfgan_apps.metrics import pairwise, spec
 
 
@@ -76,6 +77,24 @@ def density_coverage(real: Any, fake: Any, k: int = 5) -> tuple[float, float]:
     """Density and coverage (Naeem et al. 2020) with real k-NN balls; see :func:`prdc`."""
     values = prdc(real, fake, pr_k=k, dc_k=k)
     return values["density"], values["coverage"]
+
+
+def nearest_distances(reference: Any, queries: Any, exclude_self: bool = False) -> np.ndarray:
+    """Euclidean distance from each row of ``queries`` to its nearest row of ``reference`` ([n_queries]).
+
+    Shows memorisation: samples much nearer to a training image than training images are to each
+    other are copies. ``exclude_self`` (``queries`` is ``reference``) skips each point's own row,
+    giving the leave-one-out nearest-other distances of the reference set.
+    """
+    x, y = pairwise.as_pair(reference, queries)
+    if exclude_self and x.shape != y.shape:
+        raise DataError(f"exclude_self needs queries to be the reference set, got {y.shape} vs {x.shape}")
+    out = np.empty(y.shape[0], dtype=np.float64)
+    for rows, d in pairwise.distance_blocks(y, x):
+        if exclude_self:
+            d[np.arange(d.shape[0]), np.arange(rows.start, rows.stop)] = np.inf
+        out[rows] = np.sqrt(d.min(axis=1))
+    return out
 
 
 @spec.register(
