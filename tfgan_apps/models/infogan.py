@@ -223,7 +223,7 @@ class InfoGAN(GAN):
     # ------------------------------------------------------------------ sampling
     def generate(self, n_or_z: int | tf.Tensor, seed: int = 0, training: bool = False,
                  codes: Codes | None = None) -> tf.Tensor:
-        """Samples with chosen or random codes.
+        """Samples of ``inference_generator`` (the EMA copy when on) with chosen or random codes.
 
         Args:
           n_or_z: a count n (noise drawn from ``seed``), noise z [n, latent_dim], or a full
@@ -238,7 +238,7 @@ class InfoGAN(GAN):
             z = tf.convert_to_tensor(n_or_z, tf.float32)
             n = int(z.shape[0])
             if z.shape[-1] == self.generator.input_shape[-1] and codes is None:
-                return self.generator(z, training=training)
+                return self.inference_generator(z, training=training)
             if z.shape[-1] != self.latent_dim:
                 raise ValueError(f"z must have {self.latent_dim} (noise) or {self.generator.input_shape[-1]} "
                                  f"(noise ‖ codes) columns, got shape {tuple(z.shape)}")
@@ -259,7 +259,7 @@ class InfoGAN(GAN):
             if tuple(continuous.shape) != (n, self.continuous):
                 raise ValueError(f"codes['continuous'] must have shape ({n}, {self.continuous}), "
                                  f"got {tuple(continuous.shape)}")
-        return self.generator(self.generator_input(z, categorical, continuous), training=training)
+        return self.inference_generator(self.generator_input(z, categorical, continuous), training=training)
 
 
 def check_codes(categories: int, continuous: int) -> None:
