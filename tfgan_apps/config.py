@@ -134,6 +134,12 @@ def base_config() -> ml_collections.ConfigDict:
     c.train.on_nan = "stop"  # or "rollback": restore the last checkpoint, scale the learning rates, continue
     c.train.nan_lr_factor = 0.5  # on_nan=rollback: learning rates × this per rollback
     c.train.max_rollbacks = 3  # on_nan=rollback: give up (stop) after this many rollbacks in one run
+    # Wall-clock budget of one tfgan-train / Trainer.fit invocation in minutes (0 = off), counted from the end of
+    # its first training step (tracing / XLA compilation excluded). When it is spent the run ends at that step
+    # as at train.steps (checkpoint, final scalars / pictures / evaluation, export); rerunning resumes towards
+    # train.steps with a new budget. With lr_decay and lr_decay_steps = 0 the decay window ends where the budget
+    # is estimated to end (at most train.steps); see trainer.TimeBudget.
+    c.train.max_minutes = 0.0
 
     c.eval = ml_collections.ConfigDict()
     c.eval.metrics = ""  # comma-separated metric names evaluated during training, e.g. "fid,kid,prdc"
@@ -307,6 +313,10 @@ def check_values(config: ml_collections.ConfigDict) -> None:
            f"config.train.nan_lr_factor must be in (0, 1], got {config.train.get('nan_lr_factor')}")
     for key in ("g_lr", "d_lr"):
         _check(config.train[key] > 0, f"config.train.{key} must be > 0, got {config.train[key]}")
+    max_minutes = config.train.get("max_minutes", 0.0)
+    _check(isinstance(max_minutes, (int, float)) and not isinstance(max_minutes, bool) and max_minutes >= 0
+           and math.isfinite(max_minutes),
+           f"config.train.max_minutes must be a number of minutes ≥ 0 (0 = no time budget), got {max_minutes!r}")
 
 
 def loop_length(config: Any) -> int:

@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from typing import Any
 
 import keras
@@ -204,6 +205,101 @@ def training_phases(model: keras.Model, total_steps: int) -> list[tuple[str, int
     return result
 
 
+class TimeBudget(keras.callbacks.Callback):
+    """``train.max_minutes``: ends a ``Trainer.fit`` at the first step boundary after a wall-clock budget.
+
+    The clock starts at the end of the invocation's first training step, so tracing, XLA compilation and
+    the data pipeline's warm-up are not counted (they are reported as ``setup_seconds``). When the budget
+    is spent the callback sets ``model.stop_training``; the trainer then ends the run at that step as it
+    would at ``train.steps``: final scalars, pictures and evaluations, a checkpoint and the export. One
+    instance spans every ``model.fit`` call of the invocation (fit segments, training phases).
+
+    Learning-rate decay: when ``train.lr_decay`` is on and ``train.lr_decay_steps`` is 0 (the window ends
+    where the run ends), the run's end is the budget's: after every step the window's end is re-estimated
+    as the step the budget will reach at the speed so far (at most ``train.steps``), its start at
+    ``lr_decay_start`` of the way from the invocation's first step, so the rates reach their final value
+    when the time is up. A resumed invocation fits a new window over its own budget (a warm restart,
+    SGDR-style); with an explicit ``lr_decay_steps`` the window stays where the config puts it.
+
+    Resume: the budget never moves ``train.steps``. A run stopped by the budget holds a checkpoint at the
+    step it reached; running it again resumes there towards ``train.steps`` with a fresh budget. The data
+    order and every checkpointed state are functions of the step, so without a budget-fitted decay window
+    the run is step-for-step the one an uninterrupted run would have been.
+    """
+
+    def __init__(self, minutes: float, decay_start: float = 0.0, final_step: int | None = None,
+                 fit_decay: bool = True) -> None:
+        super().__init__()
+        self.seconds = float(minutes) * 60.0
+        self.decay_start, self.final_step, self.fit_decay = float(decay_start), final_step, fit_decay
+        self.expired = False
+        self.begin: float | None = None  # monotonic time of the first on_train_begin
+        self.start: float | None = None  # ... and of the end of the first step (the budget's clock)
+        self.cpu_start = 0.0
+        self.setup_seconds = 0.0
+        self.step0: int | None = None  # step at the first on_train_begin
+        self.step1 = 0  # step after the first training step
+        self.window: tuple[int, int] | None = None
+
+    def _decay(self) -> Any:
+        return getattr(self.model, "lr_decay", None) if self.fit_decay else None
+
+    def _fit_window(self, end: int) -> None:
+        decay = self._decay()
+        if decay is None or self.step0 is None:
+            return
+        if self.final_step is not None:
+            end = min(end, int(self.final_step))
+        begin = self.step0 + int(self.decay_start * (end - self.step0))
+        decay.set_window(begin, end)
+        self.window = (int(decay.begin.numpy()), int(decay.end.numpy()))
+
+    def on_train_begin(self, logs: Any = None) -> None:
+        if self.step0 is None:
+            self.begin, self.step0 = time.monotonic(), int(self.model.step.numpy())
+            self._fit_window(self.step0 + 10**9)  # no decay until the speed is known
+
+    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+        now = time.monotonic()
+        if self.start is None:
+            self.start, self.cpu_start = now, time.process_time()
+            self.setup_seconds = now - (self.begin or now)
+            self.step1 = int(self.model.step.numpy())
+            return
+        elapsed = now - self.start
+        if elapsed >= self.seconds:
+            self.expired = True
+            self.model.stop_training = True
+            return
+        step = int(self.model.step.numpy())
+        rate = (step - self.step1) / max(elapsed, 1e-9)
+        self._fit_window(step + int(rate * (self.seconds - elapsed)) + 1)
+
+    def summary(self) -> dict[str, Any]:
+        """What the budget did: minutes, whether it ended the run, steps, wall / CPU seconds, the decay window."""
+        now = time.monotonic()
+        step = int(self.model.step.numpy()) if self.model is not None else None
+        return {
+            "max_minutes": self.seconds / 60.0, "stopped_by_budget": self.expired, "first_step": self.step0,
+            "last_step": step, "setup_seconds": round(self.setup_seconds, 2),
+            "train_seconds": round(now - self.start, 2) if self.start is not None else 0.0,
+            "cpu_seconds": round(time.process_time() - self.cpu_start, 2) if self.start is not None else 0.0,
+            "lr_decay_window": list(self.window) if self.window else None,
+        }
+
+
+def time_budget(config: ml_collections.ConfigDict) -> TimeBudget | None:
+    """The ``TimeBudget`` of ``config.train.max_minutes``, or None when it is 0 (off)."""
+    minutes = float(config.train.get("max_minutes", 0.0) or 0.0)
+    if minutes <= 0:
+        return None
+    return TimeBudget(minutes, float(config.train.get("lr_decay_start", 0.0)), int(config.train.steps),
+                      fit_decay=not int(config.train.get("lr_decay_steps", 0) or 0))
+
+
+BUDGET_FILE = "time_budget.jsonl"
+
+
 class Trainer:
     """Runs a config into a run directory from Python: ``Trainer(config, workdir).fit()``.
 
@@ -236,7 +332,8 @@ class Trainer:
         return self.run.model
 
     def fit(self, profile_steps: tuple[int, int] | str | None = None) -> dict[str, Any]:
-        """Trains (or resumes) to ``config.train.steps`` and exports; see ``train``."""
+        """Trains (or resumes) to ``config.train.steps``, or until ``config.train.max_minutes`` is spent, and
+        exports; see ``train``."""
         return _train(self.run, profile_steps)
 
     def evaluate(self, metrics: Any = ("auto",), num_samples: int = 1000, features: str = "auto",
@@ -262,8 +359,10 @@ def train(config: ml_collections.ConfigDict, workdir: str,
           profile_steps: tuple[int, int] | str | None = None) -> dict[str, Any]:
     """Trains (or resumes) to ``config.train.steps`` and exports (``Trainer(config, workdir).fit()``).
 
-    Returns ``step``, the final ``logs``, the ``exports`` paths, ``workdir``, the weights ``fingerprint``
-    and the trained ``model`` itself (for scoring it in the same process).
+    Returns ``step``, the final ``logs``, the ``exports`` paths, ``workdir``, the weights ``fingerprint``,
+    the trained ``model`` itself (for scoring it in the same process) and ``time_budget`` (``TimeBudget.summary``
+    when ``train.max_minutes`` > 0, also appended to ``WORKDIR/time_budget.jsonl``; else None). A spent budget
+    ends the run early at a step boundary, exactly as ``train.steps`` would (``TimeBudget``).
 
     ``profile_steps=(START, END)`` (or ``"START,END"``) writes a TensorBoard profiler
     trace of those training steps under ``workdir/plugins/profile/`` (``callbacks.Profiler``).
@@ -283,7 +382,10 @@ def _train(run: Run, profile_steps: tuple[int, int] | str | None = None) -> dict
     rollbacks = 0
     if start >= steps:
         logging.info("run in %s is already at step %d of %d", workdir, start, steps)
+    budget = time_budget(config) if start < steps else None
     for phase, end in training_phases(model, steps):
+        if budget is not None and budget.expired:
+            break
         if start >= end:
             continue
         if hasattr(model, "set_phase"):
@@ -291,7 +393,7 @@ def _train(run: Run, profile_steps: tuple[int, int] | str | None = None) -> dict
             logging.info("phase %r: steps %d to %d", phase, start, end)
         while start < end:
             guard = cb.NonFiniteGuard(rollback=_rollback_fn(run) if config.train.on_nan == "rollback" else None)
-            logs = _fit(run, start, end, guard, profile) or logs
+            logs = _fit(run, start, end, guard, profile, budget) or logs
             start = int(model.step.numpy())
             if not guard.rolled_back:
                 break
@@ -302,6 +404,7 @@ def _train(run: Run, profile_steps: tuple[int, int] | str | None = None) -> dict
                     f"stopped at step {start} with the last good checkpoint kept. Lower the learning rates or add a "
                     "penalty"
                 )
+    budget_record = _record_budget(run, budget) if budget is not None else None
     # Every worker exports (saving may run collectives); non-chief workers into their private directory.
     paths = export.save(model, run.source, os.path.join(workdir, "export")) if config.export.enabled else {}
     fingerprint = weights_fingerprint(model)
@@ -310,7 +413,22 @@ def _train(run: Run, profile_steps: tuple[int, int] | str | None = None) -> dict
         shutil.rmtree(workdir, ignore_errors=True)
         paths = {}
     return {"step": int(model.step.numpy()), "logs": logs, "exports": paths, "workdir": workdir,
-            "fingerprint": fingerprint, "model": model}
+            "fingerprint": fingerprint, "model": model, "time_budget": budget_record}
+
+
+def _record_budget(run: Run, budget: TimeBudget) -> dict[str, Any]:
+    """Logs what ``train.max_minutes`` did and appends it as one JSON line to ``WORKDIR/time_budget.jsonl``."""
+    record = {"time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+              **budget.summary()}
+    if budget.expired:
+        logging.info("train.max_minutes=%g spent: stopped at step %d of %d (%.0f s of training, %.0f CPU s, "
+                     "%.0f s setup not counted); rerun to resume towards train.steps", record["max_minutes"],
+                     record["last_step"], run.config.train.steps, record["train_seconds"], record["cpu_seconds"],
+                     record["setup_seconds"])
+    if run.is_chief:
+        with open(os.path.join(run.workdir, BUDGET_FILE), "a") as f:
+            f.write(json.dumps(record, sort_keys=True) + "\n")
+    return record
 
 
 def weights_fingerprint(model: keras.Model) -> str:
@@ -341,9 +459,10 @@ def fit_segments(start: int, end: int, loop: int) -> list[tuple[int, int, int]]:
 
 
 def _fit(run: Run, start: int, end: int, guard: cb.NonFiniteGuard,
-         profile: tuple[int, int] | None = None) -> dict[str, float]:
-    """``model.fit`` from step ``start`` to ``end`` (or until ``guard`` rolls back): one call per
-    ``fit_segments`` entry, each on a dataset that starts at its first step (so a resume repeats the data).
+         profile: tuple[int, int] | None = None, budget: TimeBudget | None = None) -> dict[str, float]:
+    """``model.fit`` from step ``start`` to ``end`` (or until ``guard`` rolls back or ``budget`` is spent): one
+    call per ``fit_segments`` entry, each on a dataset that starts at its first step (so a resume repeats the
+    data). A spent budget ends the run at its step: every periodic callback acts as at the final step.
 
     With ``train.jit_compile="auto"`` the first call times XLA off/on first (``models.probe_jit_compile``).
     """
@@ -376,13 +495,27 @@ def _fit(run: Run, start: int, end: int, guard: cb.NonFiniteGuard,
             models.probe_jit_compile(model, dataset)
         # shuffle=False: the pipeline shuffles (statelessly, so resumes repeat it); Keras would only warn.
         bar = cb.ProgressBar(steps, first, config.train.steps_per_execution)
-        history = model.fit(dataset, epochs=epochs, steps_per_epoch=per_epoch, callbacks=[guard, bar, *callbacks],
-                            verbose=0, shuffle=False)
+        extra = [budget] if budget is not None else []
+        history = model.fit(dataset, epochs=epochs, steps_per_epoch=per_epoch,
+                            callbacks=[guard, bar, *extra, *callbacks], verbose=0, shuffle=False)
         logs = {k: float(v[-1]) for k, v in history.history.items()} or logs
         if guard.rolled_back:
             break
+        if budget is not None and budget.expired:
+            _end_here(model, callbacks, logs)
+            break
     writer.close()
     return logs
+
+
+def _end_here(model: keras.Model, callbacks: list[keras.callbacks.Callback], logs: dict[str, float]) -> None:
+    """Makes the current step the final one of every periodic callback and lets each act (scalars, pictures,
+    evaluation, checkpoint), as at ``train.steps``; Keras skipped them because ``stop_training`` was set."""
+    step = int(model.step.numpy())
+    for callback in callbacks:
+        if isinstance(callback, cb.PeriodicCallback):
+            callback.final_step = step
+            callback.on_period(step, logs)
 
 
 def _rollback_fn(run: Run) -> Any:

@@ -211,14 +211,15 @@ def _jpeg(
 
 
 def line_kernel(
-    angle: tf.Tensor, length: tf.Tensor, size: int, width: float = 1.0
+    angle: tf.Tensor, length: tf.Tensor, size: int, width: float | tf.Tensor = 1.0
 ) -> tf.Tensor:
     """Anti-aliased line kernels ``[size, size, B]`` with peak value 1, for motion blur.
 
     ``angle`` (degrees, counter-clockwise from the +x axis as seen on screen: 0 is
-    horizontal, 90 vertical) and ``length`` (px) are ``[B]`` vectors. A kernel
-    pixel's weight is ``clip(1 + (width - 1)/2 - d, 0, 1)`` with ``d`` its distance
-    to the centred segment, so a line is ``width`` px thick with a one-pixel soft edge.
+    horizontal, 90 vertical) and ``length`` (px) are ``[B]`` vectors; ``width`` (px) is
+    a number or a ``[B]`` vector. A kernel pixel's weight is
+    ``clip(1 + (width - 1)/2 - d, 0, 1)`` with ``d`` its distance to the centred
+    segment, so a line is ``width`` px thick with a one-pixel soft edge.
     """
     r = (size - 1) / 2.0
     coords = tf.range(size, dtype=tf.float32) - r
@@ -231,7 +232,25 @@ def line_kernel(
     dist = tf.sqrt(
         tf.square(xx[..., None] - t * dx) + tf.square(yy[..., None] - t * dy)
     )
+    width = tf.cast(width, tf.float32)
+    if width.shape.rank == 1:
+        width = width[None, None, :]
     return tf.clip_by_value(1.0 + (width - 1.0) / 2.0 - dist, 0.0, 1.0)
+
+
+def _per_image_blur(x: tf.Tensor, sigmas: tf.Tensor, max_sigma: float) -> tf.Tensor:
+    """Separable Gaussian blur of ``[B, H, W, 1]`` with one σ (px) per image (``[B]``; σ = 0 leaves it sharp)."""
+    if max_sigma <= 0:
+        return x
+    radius = max(1, math.ceil(3.0 * max_sigma))
+    taps = tf.range(-radius, radius + 1, dtype=tf.float32)[:, None]  # [K, 1]
+    sig = tf.maximum(sigmas, 1e-3)[None, :]  # σ → 0 is a delta
+    k = tf.exp(-0.5 * tf.square(taps / sig))
+    k = k / tf.reduce_sum(k, axis=0, keepdims=True)  # [K, B]
+    y = tf.transpose(x, [3, 1, 2, 0])  # the batch on the channel axis: one depthwise conv blurs every image
+    y = tf.nn.depthwise_conv2d(y, k[:, None, :, None], strides=[1, 1, 1, 1], padding="SAME")
+    y = tf.nn.depthwise_conv2d(y, k[None, :, :, None], strides=[1, 1, 1, 1], padding="SAME")
+    return tf.transpose(y, [3, 1, 2, 0])
 
 
 def _streak_layer(
@@ -242,11 +261,11 @@ def _streak_layer(
     density: tuple[float, float],
     angle: tuple[float, float],
     length: tuple[float, float],
-    thickness: float,
-    blur: float,
+    thickness: tuple[float, float],
+    blur: tuple[float, float],
 ) -> tf.Tensor:
-    """One layer of rain streaks ``[B, H, W, 1]`` in [0, 1]."""
-    seeds = _split(seed, 4)
+    """One layer of rain streaks ``[B, H, W, 1]`` in [0, 1]; every parameter fixed or drawn per image."""
+    seeds = _split(seed, 6)
     # Gaussian noise thresholded so that a fraction `density` of pixels become specks.
     dens = _per_image(density, batch, seeds[0])
     threshold = tf.math.ndtri(1.0 - tf.clip_by_value(dens, 1e-7, 1.0 - 1e-7))
@@ -254,12 +273,12 @@ def _streak_layer(
     specks = tf.cast(noise > threshold[:, None, None, None], tf.float32)
     # Motion blur along a line, one kernel per image: the batch is moved to the
     # channel axis so a single depthwise convolution applies every image's kernel.
-    size = math.ceil(length[1] + thickness) // 2 * 2 + 1
+    size = math.ceil(length[1] + thickness[1]) // 2 * 2 + 1
     kernels = line_kernel(
         _per_image(angle, batch, seeds[2]),
         _per_image(length, batch, seeds[3]),
         size,
-        thickness,
+        _per_image(thickness, batch, seeds[4]),
     )
     streaks = tf.nn.depthwise_conv2d(
         tf.transpose(specks, [3, 1, 2, 0]),
@@ -270,7 +289,9 @@ def _streak_layer(
     streaks = tf.transpose(streaks, [3, 1, 2, 0])
     # Normalise: the kernels peak at 1, so a lone streak is 1 on its axis; overlaps saturate.
     streaks = tf.clip_by_value(streaks, 0.0, 1.0)
-    return tf.clip_by_value(_gaussian_blur_single_channel(streaks, blur), 0.0, 1.0)
+    if blur[0] == blur[1]:
+        return tf.clip_by_value(_gaussian_blur_single_channel(streaks, blur[0]), 0.0, 1.0)
+    return tf.clip_by_value(_per_image_blur(streaks, _per_image(blur, batch, seeds[5]), blur[1]), 0.0, 1.0)
 
 
 @DEGRADATIONS.register("rain")
@@ -279,38 +300,51 @@ def rain(
     angle: Range = (75.0, 105.0),
     length: Range = (10.0, 20.0),
     alpha: Range = 0.8,
-    second_layer: bool = False,
-    thickness: float = 1.0,
-    blur: float = 0.5,
+    second_layer: bool | float = False,
+    thickness: Range = 1.0,
+    blur: Range = 0.5,
 ) -> Degradation:
     """Synthetic rain streaks, made the way Rain100L/H and Rain800 were (Photoshop-style).
 
     Per image: Gaussian noise → threshold to sparse specks (``density`` = fraction
     of pixels) → motion blur along a line (``angle`` degrees, 0 = horizontal,
-    90 = vertical; ``length`` px; line kernel built in TF, applied with a depthwise
-    convolution) → normalise to [0, 1] (kernels peak at 1; overlaps saturate) →
-    slight Gaussian ``blur`` (σ px) → screen blend on [0, 1]-scaled images:
+    90 = vertical; ``length`` px; ``thickness`` px; line kernel built in TF, applied
+    with a depthwise convolution) → normalise to [0, 1] (kernels peak at 1; overlaps
+    saturate) → slight Gaussian ``blur`` (σ px) → screen blend on [0, 1]-scaled images:
     ``out = 1 − (1 − img)(1 − α·streaks)``, computed as ``img + α·streaks·(1 − img)``
     so the output is never darker than the input. Streaks are achromatic (the
     same layer for every channel).
 
-    Every value argument except ``thickness``/``blur`` is a number or a ``(lo, hi)``
-    range drawn uniformly per image. ``second_layer`` adds a sparser (density/2),
-    longer (×1.5), wider (thickness ×2.5) and more blurred (blur ×3 + 1) layer at
-    0.6 α with its angle range widened by ±10°, like Rain100H's several streak directions.
+    Every value argument (``density``, ``angle``, ``length``, ``alpha``, ``thickness``,
+    ``blur``) is a number or a ``(lo, hi)`` range drawn uniformly per image, so one
+    spec can cover light to heavy, near-vertical to wind-slanted rain. ``second_layer``
+    adds a sparser (density/2), longer (×1.5), wider (thickness ×2.5) and more
+    blurred (blur ×3 + 1) layer at 0.6 α with its angle range widened by ±10°, like
+    Rain100H's several streak directions: ``True`` for every image, ``False`` for none,
+    or a probability in [0, 1] drawn per image.
     """
     density_b = _check_range(density, "density", lo=0.0, hi=1.0)
     angle_b = _check_range(angle, "angle")
     length_b = _check_range(length, "length", lo=1.0)
     alpha_b = _check_range(alpha, "alpha", lo=0.0, hi=1.0)
-    if thickness <= 0 or blur < 0:
+    thickness_b = _check_range(thickness, "thickness")
+    blur_b = _check_range(blur, "blur")
+    if thickness_b[0] <= 0 or blur_b[0] < 0:
         raise ConfigError(
             f"rain thickness must be > 0 and blur >= 0, got {thickness}, {blur}"
+        )
+    if isinstance(second_layer, bool):
+        layer_p = 1.0 if second_layer else 0.0
+    elif isinstance(second_layer, (int, float)) and 0.0 <= second_layer <= 1.0:
+        layer_p = float(second_layer)
+    else:
+        raise ConfigError(
+            f"rain second_layer must be true, false or a probability in [0, 1], got {second_layer!r}"
         )
 
     @_batched
     def apply(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
-        seeds = _split(seed, 4)
+        seeds = _split(seed, 5)
         shape = tf.shape(images)
         batch, height, width_px = shape[0], shape[1], shape[2]
         streaks = _streak_layer(
@@ -321,12 +355,12 @@ def rain(
             density_b,
             angle_b,
             length_b,
-            thickness,
-            blur,
+            thickness_b,
+            blur_b,
         )
         alphas = _per_image(alpha_b, batch, seeds[1])[:, None, None, None]
         layer = alphas * streaks
-        if second_layer:
+        if layer_p > 0:
             streaks2 = _streak_layer(
                 batch,
                 height,
@@ -335,10 +369,13 @@ def rain(
                 (density_b[0] / 2, density_b[1] / 2),
                 (angle_b[0] - 10.0, angle_b[1] + 10.0),
                 (length_b[0] * 1.5, length_b[1] * 1.5),
-                thickness * 2.5,
-                blur * 3.0 + 1.0,
+                (thickness_b[0] * 2.5, thickness_b[1] * 2.5),
+                (blur_b[0] * 3.0 + 1.0, blur_b[1] * 3.0 + 1.0),
             )
             layer2 = 0.6 * alphas * streaks2
+            if layer_p < 1:  # the second layer in a fraction layer_p of the images
+                keep = tf.random.stateless_uniform([batch], seeds[4]) < layer_p
+                layer2 = layer2 * tf.cast(keep, tf.float32)[:, None, None, None]
             layer = 1.0 - (1.0 - layer) * (
                 1.0 - layer2
             )  # screen the two layers together
@@ -353,9 +390,9 @@ def rain_light(
     angle: Range = (80.0, 100.0),
     length: Range = (10.0, 18.0),
     alpha: Range = (0.6, 0.8),
-    second_layer: bool = False,
-    thickness: float = 1.0,
-    blur: float = 0.5,
+    second_layer: bool | float = False,
+    thickness: Range = 1.0,
+    blur: Range = 0.5,
 ) -> Degradation:
     """Light rain in the spirit of Rain100L: sparse (0.4 % specks), thin, one near-vertical layer."""
     return rain(density, angle, length, alpha, second_layer, thickness, blur)
@@ -367,9 +404,9 @@ def rain_heavy(
     angle: Range = (65.0, 115.0),
     length: Range = (15.0, 30.0),
     alpha: Range = (0.6, 0.85),
-    second_layer: bool = True,
-    thickness: float = 1.5,
-    blur: float = 0.7,
+    second_layer: bool | float = True,
+    thickness: Range = 1.5,
+    blur: Range = 0.7,
 ) -> Degradation:
     """Heavy rain in the spirit of Rain100H: dense, long, wider streaks plus a second blurred layer."""
     return rain(density, angle, length, alpha, second_layer, thickness, blur)
