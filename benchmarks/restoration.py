@@ -1,8 +1,9 @@
 """Restoration benchmark: PSNR/SSIM of our cGAN restorers vs classical baselines on held-out bundled photos.
 
     python benchmarks/restoration.py [--minutes=12] [--tasks=denoise,derain,sr] [--gan_fraction=0.25]
-        [--set FIELD=VALUE ...]
+        [--set FIELD=VALUE ...] [--grid] [--runs TASK=RUN_DIR ...]
         [--workdir=/tmp/tfgan_restoration] [--results=benchmarks/results/restoration.md] [--pictures=docs]
+        [--grid_results=benchmarks/results/restoration_generalization.md]
 
 For each task (configs ``denoise_photos``, ``derain_photos``, ``srgan_x4_photos``)
 the held-out images are the config's ``data.eval_photos`` (never trained on),
@@ -12,21 +13,29 @@ centre-cropped to ``data.eval_crop`` px and degraded with the fixed seed
 * the degraded input (for SR: bicubic ×4 upsampling, the classical baseline);
 * classical baselines, their one parameter tuned on a *training* photo
   (``data.photos[0]``, same crop and degradation), never on the held-out ones:
-  denoising — ``skimage.restoration.denoise_nl_means`` (fast mode, σ given, h = k·σ),
-  ``denoise_tv_chambolle`` (weight) and ``denoise_bilateral`` (σ_color);
-  de-raining — a per-channel median filter (size);
-* our model, trained from scratch for ``--minutes`` of wall-clock training time per
-  task (tasks one after another), counted after the first (tracing / XLA-compiling)
-  step, whose time is reported separately, with the steps reached and the process
-  CPU time. Every recipe pre-trains G on the reconstruction loss and then fine-tunes
-  it adversarially: here the first ``1 − gan_fraction`` of the time is the
-  reconstruction phase, whose end is the PSNR-oriented model (row "L1"), the rest the
-  GAN phase (``model.pretrain_steps`` set to the step reached, resumed from the
-  checkpoint as an interrupted run would be; row "GAN"). The L1 model is also
-  scored with the ×8 geometric self-ensemble at inference (``tfgan_apps.restoration.inference``,
-  EDSR+; the same weights, 8 passes). A learning-rate decay
-  (``--set train.lr_decay=cosine``) runs over each phase: ``TimeLimit`` moves its
-  window so it ends when the phase's time is up (a warm restart for the GAN phase).
+  denoising — ``skimage.restoration.denoise_nl_means`` (fast mode, h = k·σ, σ given, or estimated per
+  image with ``estimate_sigma`` when the recipe's noise is blind), ``denoise_tv_chambolle`` (weight)
+  and ``denoise_bilateral`` (σ_color); de-raining — a per-channel median filter (size);
+* our model, trained from scratch with ``tfgan_apps.trainer.Trainer`` (what ``tfgan-train`` runs) for
+  ``--minutes`` of wall-clock training time per task (tasks one after another): the config's
+  ``train.max_minutes``, counted after the first (tracing / XLA-compiling) step, whose time is reported
+  separately, with the steps reached and the process CPU time. Every recipe pre-trains G on the
+  reconstruction loss and then fine-tunes it adversarially: here the first ``1 − gan_fraction`` of the
+  time is the reconstruction phase (run directory ``WORKDIR/TASK/l1``), whose end is the PSNR-oriented
+  model (row "L1"), the rest the GAN phase (``WORKDIR/TASK/gan``: ``model.pretrain_steps`` set to the
+  step reached, resumed from the first phase's checkpoint as an interrupted run would be; row "GAN").
+  The L1 model is also scored with the ×8 geometric self-ensemble at inference
+  (``tfgan_apps.restoration.inference``, EDSR+; the same weights, 8 passes). A learning-rate decay
+  (``--set train.lr_decay=cosine``) runs over each phase: ``train.max_minutes`` fits its window to the
+  phase's time budget (a warm restart for the GAN phase).
+
+``--grid`` (de-raining and denoising) adds a second axis: held-out *degradation parameters* inside and
+outside the recipe's training ranges (``GRID``: streak angles, densities, lengths, widths, blur; noise σ),
+each on the held-out photos with ``GRID_SEEDS`` draws, next to the degraded input and the classical
+baseline (tuned per cell on a training photo), with every model's smallest per-image gain over its input
+(the issue's bar: never worse than the input). ``--runs TASK=RUN_DIR`` scores an already trained
+``tfgan-train`` run directory (``export/restorer_psnr`` and ``export/restorer``) or one exported restorer
+instead of training (no main table then). Tables in ``--grid_results`` (markdown, + ``.json``).
 
 Metrics: uint8 images, RGB and BT.601 Y (MATLAB convention), border crop = scale
 for SR (``tfgan_apps.restoration.callbacks.quality``); mean over held-out images.
@@ -43,6 +52,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import importlib.util
+import json
 import os
 import shlex
 import shutil
@@ -59,24 +69,28 @@ sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TFGAN_PROGRESS", "0")
 
-import keras  # noqa: E402
 import overrides as overrides_lib  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from provenance import load_average, load_note, machine, utc_now  # noqa: E402
 from skimage.filters import median  # noqa: E402
 from skimage.morphology import footprint_rectangle  # noqa: E402
-from skimage.restoration import denoise_bilateral, denoise_nl_means, denoise_tv_chambolle  # noqa: E402
+from skimage.restoration import (  # noqa: E402
+    denoise_bilateral,
+    denoise_nl_means,
+    denoise_tv_chambolle,
+    estimate_sigma,
+)
 
-from tfgan_apps import trainer  # noqa: E402
-from tfgan_apps.data import make_dataset  # noqa: E402
 from tfgan_apps.data.degradations import build_degradation  # noqa: E402
 from tfgan_apps.data.paired import held_out_pairs  # noqa: E402
 from tfgan_apps.restoration.callbacks import bicubic, evaluate_pairs, quality  # noqa: E402
+from tfgan_apps.trainer import Trainer  # noqa: E402
 from tfgan_apps.visualize import to_uint8  # noqa: E402
 
 TASKS = {"denoise": "denoise_photos", "derain": "derain_photos", "sr": "srgan_x4_photos"}
 COLUMNS = ("psnr", "ssim", "psnr_y", "ssim_y")
 PICTURE_CROP = 128  # px of each held-out image shown in the pictures (target resolution)
+BUDGET_STEPS = 10**7  # train.steps of a time-budgeted run: never reached, the budget ends it
 
 RestoreFn = Callable[[np.ndarray], np.ndarray]
 
@@ -93,6 +107,7 @@ class Row:
     # "input" (the degraded input), "baseline" (classical, bicubic for SR), "ours", or "ensemble" (our L1
     # model with the ×8 self-ensemble at inference; not in the pictures)
     kind: str = "baseline"
+    restore_fn: RestoreFn | None = None  # ours: the model's restore function (scored again on the grid)
 
 
 def load_config(name: str) -> Any:
@@ -127,70 +142,57 @@ def evaluate(task: str, method: str, restore: RestoreFn, pairs: list, scale: int
     outputs = [np.asarray(restore(x_in[None]))[0] for _, x_in, _ in pairs]
     per_image = [quality(out, x_tg, scale) for out, (_, _, x_tg) in zip(outputs, pairs)]
     metrics = {k: float(np.mean([v[k] for v in per_image])) for k in per_image[0]}
-    row = Row(task, method, metrics, outputs, note, kind)
+    row = Row(task, method, metrics, outputs, note, kind, restore if kind == "ours" else None)
     print(format_row(row), flush=True)
     return row
 
 
-class TimeLimit(keras.callbacks.Callback):
-    """Stops ``fit`` after ``seconds`` of training, counted from the end of the first (compiling) step.
+def train_for(config: Any, workdir: str, seconds: float, resume_from: str = "") -> tuple[Trainer, str, float]:
+    """Trains the run in ``workdir`` with ``tfgan_apps.trainer.Trainer`` (what ``tfgan-train`` runs) for
+    ``seconds`` of wall-clock time after its first step (``train.max_minutes``; ``train.steps`` raised so the
+    budget ends the run, which then checkpoints, logs its final step and exports as at a normal end).
 
-    With a learning-rate decay (``model.lr_decay``, from ``train.lr_decay``) it also
-    fits the decay window to the time budget: after every step the window's end is
-    re-estimated as the step the budget will reach at the rate so far, so the rate
-    anneals over this phase and reaches its final value when the time is up.
+    ``resume_from``: a run directory whose latest checkpoint this one starts from (copied into
+    ``workdir/checkpoints``), as an interrupted run resumes. Returns the trainer, a note (steps done,
+    training wall-clock and CPU seconds, and the seconds outside the budget: build, the first (tracing /
+    XLA-compiling) step, final evaluation and export) and the training seconds.
     """
-
-    def __init__(self, seconds: float, decay_start: float = 0.0) -> None:
-        super().__init__()
-        self.seconds, self.decay_start = seconds, decay_start
-        self.start: float | None = None
-        self.cpu_start = 0.0
-        self.first_step = 0.0
-        self.step0 = self.step1 = 0
-
-    def on_train_begin(self, logs: Any = None) -> None:
-        self.first_step = time.monotonic()
-        self.step0 = int(self.model.step.numpy())
-        self._fit_window(self.step0 + 10**9)  # no decay until the rate is known
-
-    def _fit_window(self, end: int) -> None:
-        decay = getattr(self.model, "lr_decay", None)
-        if decay is not None:
-            decay.set_window(self.step0 + int(self.decay_start * (end - self.step0)), end)
-
-    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
-        now = time.monotonic()
-        if self.start is None:
-            self.start, self.first_step, self.cpu_start = now, now - self.first_step, time.process_time()
-            self.step1 = int(self.model.step.numpy())
-        elif now - self.start > self.seconds:
-            self.model.stop_training = True
-        else:
-            step = int(self.model.step.numpy())
-            rate = (step - self.step1) / (now - self.start)
-            self._fit_window(step + int(rate * (self.seconds - (now - self.start))) + 1)
-
-
-def train_for(config: Any, workdir: str, seconds: float) -> tuple[Any, str, float]:
-    """Trains (or resumes) the run in ``workdir`` for ``seconds`` after its first step; saves a checkpoint.
-
-    Returns the run, a note (steps done, training wall-clock and CPU seconds, and the build + first-step
-    tracing / XLA compilation seconds, which are not counted in the budget) and the training seconds.
-    """
+    with config.unlocked():
+        config.train.max_minutes = seconds / 60.0
+        config.train.steps = max(int(config.train.steps), BUDGET_STEPS)
+    if resume_from:
+        shutil.copytree(os.path.join(resume_from, "checkpoints"), os.path.join(workdir, "checkpoints"))
     t0 = time.monotonic()
-    run = trainer.build_run(config, workdir)
-    start = int(run.model.step.numpy())
-    dataset = make_dataset(run.source, config.data.batch_size, seed=config.train.seed, start_step=start,
-                           degradation=trainer.degradation_from(config.data))
-    build = time.monotonic() - t0
-    limit = TimeLimit(seconds, float(config.train.lr_decay_start))
-    run.model.fit(dataset, epochs=10**6, steps_per_epoch=10, callbacks=[limit], verbose=0, shuffle=False)
-    run.manager.save(checkpoint_number=int(run.model.step.numpy()))
-    steps = int(run.model.step.numpy()) - start
-    trained = time.monotonic() - limit.start if limit.start else 0.0
-    cpu = time.process_time() - limit.cpu_start if limit.start else 0.0
-    return run, f"{steps} steps in {trained:.0f} s (CPU {cpu:.0f} s) + {build + limit.first_step:.0f} s build", trained
+    run = Trainer(config, workdir)
+    result = run.fit()
+    budget = result["time_budget"]
+    steps = budget["last_step"] - budget["first_step"]
+    outside = time.monotonic() - t0 - budget["train_seconds"]
+    note = (f"{steps} steps in {budget['train_seconds']:.0f} s (CPU {budget['cpu_seconds']:.0f} s) "
+            f"+ {outside:.0f} s build/first step/export")
+    return run, note, float(budget["train_seconds"])
+
+
+def train_phases(config: Any, workdir: str, seconds: float, gan_fraction: float
+                 ) -> tuple[list[tuple[str, Trainer, str]], float]:
+    """A pix2pix recipe's two phases in a time budget: the reconstruction loss alone for ``1 − gan_fraction``
+    of ``seconds`` (run directory ``workdir/l1``), then (``gan_fraction`` > 0) the GAN phase for the rest
+    (``workdir/gan``, resumed from the first phase's checkpoint with ``model.pretrain_steps`` = the step it
+    reached). Returns (phase, trainer, note) per phase and the training seconds."""
+    shutil.rmtree(workdir, ignore_errors=True)
+    first = config.copy_and_resolve_references()
+    with first.unlocked():
+        first.model.pretrain_steps = 10**9  # phase 1: reconstruction loss only, until its time is up
+    run, note, t1 = train_for(first, os.path.join(workdir, "l1"), seconds * (1.0 - gan_fraction))
+    phases = [("L1", run, note)]
+    if gan_fraction <= 0:
+        return phases, t1
+    second = config.copy_and_resolve_references()
+    with second.unlocked():
+        second.model.pretrain_steps = int(run.model.step.numpy())  # phase 2 resumes at the end of pretraining
+    run, note, t2 = train_for(second, os.path.join(workdir, "gan"), seconds * gan_fraction,
+                              resume_from=os.path.join(workdir, "l1"))
+    return phases + [("GAN", run, "+" + note)], t1 + t2
 
 
 def format_row(row: Row) -> str:
@@ -200,6 +202,26 @@ def format_row(row: Row) -> str:
     return f"{row.task:8s} {row.method:44s} {values}  {row.note}"
 
 
+def nl_means(sigma: float | None) -> tuple[Callable[[float], Callable[[np.ndarray], np.ndarray]], list[float]]:
+    """NL-means (fast mode) with h = k·σ: the factory of k and its tuning grid. σ (on [0, 1]) is given, or for
+    blind noise (``sigma=None``) estimated per image (``skimage.restoration.estimate_sigma``, Donoho's MAD)."""
+
+    def make(k: float) -> Callable[[np.ndarray], np.ndarray]:
+        def denoise(x: np.ndarray) -> np.ndarray:
+            s = sigma if sigma is not None else float(estimate_sigma(x, channel_axis=-1, average_sigmas=True))
+            return denoise_nl_means(x, h=k * s, sigma=s, patch_size=5, patch_distance=6, fast_mode=True,
+                                    channel_axis=-1)
+        return denoise
+
+    return make, [0.4, 0.5, 0.6, 0.8, 1.0]
+
+
+def median_filter(size: float) -> Callable[[np.ndarray], np.ndarray]:
+    """A per-channel ``size``×``size`` median filter of a [0, 1] HWC image (the de-raining baseline)."""
+    return lambda x: np.stack([median(x[..., c], footprint_rectangle((int(size), int(size))))
+                               for c in range(x.shape[-1])], -1)
+
+
 def baselines(task: str, config: Any, pairs: list, tuning: list, scale: int) -> list[Row]:
     """The degraded-input (bicubic for SR) row and the tuned classical baselines of a task."""
     if task == "sr":
@@ -207,11 +229,10 @@ def baselines(task: str, config: Any, pairs: list, tuning: list, scale: int) -> 
     else:
         rows = [evaluate(task, "degraded input", lambda x: x, pairs, scale, kind="input")]
     if task == "denoise":
-        sigma = float(config.data.degradation.sigma) / 255.0
+        degradation = config.data.degradation
+        sigma = None if degradation.get("sigma_range") else float(degradation.get("sigma", 25.0)) / 255.0
         candidates = {
-            "NL-means (fast, h=k*sigma)": (lambda k: lambda x: denoise_nl_means(
-                x, h=k * sigma, sigma=sigma, patch_size=5, patch_distance=6, fast_mode=True, channel_axis=-1),
-                [0.4, 0.5, 0.6, 0.8, 1.0]),
+            "NL-means (fast, h=k*sigma)": nl_means(sigma),
             "TV-Chambolle (weight)": (lambda w: lambda x: denoise_tv_chambolle(x, weight=w, channel_axis=-1),
                                       [0.04, 0.06, 0.08, 0.1, 0.14]),
             "bilateral (sigma_color)": (lambda s: lambda x: denoise_bilateral(
@@ -219,9 +240,7 @@ def baselines(task: str, config: Any, pairs: list, tuning: list, scale: int) -> 
         }
     elif task == "derain":
         candidates = {
-            "median filter (size)": (lambda k: lambda x: np.stack(
-                [median(x[..., c], footprint_rectangle((int(k), int(k)))) for c in range(x.shape[-1])], -1),
-                [3, 5, 7]),
+            "median filter (size)": (median_filter, [3, 5, 7]),
         }
     else:
         candidates = {}
@@ -235,26 +254,20 @@ def baselines(task: str, config: Any, pairs: list, tuning: list, scale: int) -> 
 def ours(task: str, config: Any, pairs: list, scale: int, minutes: float, gan_fraction: float,
          workdir: str) -> tuple[list[Row], float]:
     """Trains the task's recipe (reconstruction phase, then GAN phase) and returns its rows and training minutes."""
-    workdir = os.path.join(workdir, task)
-    shutil.rmtree(workdir, ignore_errors=True)
-    budget = minutes * 60.0
-    with config.unlocked():
-        config.model.pretrain_steps = 10**9  # phase 1: reconstruction loss only, until its time is up
-    run, first, t1 = train_for(config, workdir, budget * (1.0 - gan_fraction))
-    model = run.model
-    params = model.generator.count_params()
-    l1_name = f"ours: {config.name} L1 ({params / 1e3:.0f}k G params)"
-    rows = [evaluate(task, l1_name, model.restore, pairs, scale, first, kind="ours")]
-    rows.append(evaluate(task, "ours: the L1 model + ×8 self-ensemble", lambda x: model.restore(x, self_ensemble=True),
-                         pairs, scale, "the same weights; 8 passes at inference (EDSR+)", kind="ensemble"))
-    if gan_fraction <= 0:
-        return rows, t1 / 60.0
-    with config.unlocked():
-        config.model.pretrain_steps = int(model.step.numpy())  # phase 2 resumes at the end of pretraining
-    run, second, t2 = train_for(config, workdir, budget * gan_fraction)
-    rows.append(evaluate(task, "ours: then GAN fine-tuning", run.model.restore, pairs, scale, "+" + second,
-                         kind="ours"))
-    return rows, (t1 + t2) / 60.0
+    phases, seconds = train_phases(config, os.path.join(workdir, task), minutes * 60.0, gan_fraction)
+    rows = []
+    for phase, run, note in phases:
+        model = run.model
+        if phase == "L1":
+            params = model.generator.count_params()
+            rows.append(evaluate(task, f"ours: {config.name} L1 ({params / 1e3:.0f}k G params)", model.restore,
+                                 pairs, scale, note, kind="ours"))
+            rows.append(evaluate(task, "ours: the L1 model + ×8 self-ensemble",
+                                 lambda x, m=model: m.restore(x, self_ensemble=True), pairs, scale,
+                                 "the same weights; 8 passes at inference (EDSR+)", kind="ensemble"))
+        else:
+            rows.append(evaluate(task, "ours: then GAN fine-tuning", model.restore, pairs, scale, note, kind="ours"))
+    return rows, seconds / 60.0
 
 
 def picture(rows: list[Row], pairs: list, scale: int, path: str, pad: int = 4) -> list[str]:
@@ -338,12 +351,226 @@ def markdown(results: list[tuple[str, list[Row], float, list[str]]], args: argpa
     return "\n".join(lines) + "\n"
 
 
-def run_task(task: str, args: argparse.Namespace) -> tuple[list[Row], float, list[str]]:
-    """Baselines, then our model, then the picture of one task."""
+# ----------------------------------------------------------------------------- generalization grid
+
+# Held-out degradation parameters per task: (cell, degradation spec, inside the recipe's training ranges?).
+# The recipes (tfgan_apps/configs/derain_photos.RAIN, denoise_photos) train on angles 45–135° (a second layer
+# in half of the crops, its angles ±10° wider), densities 0.2–1.2 %, lengths 8–35 px, thickness 1–2.5 px,
+# blur 0.3–1.5 px, opacity 0.5–0.9; noise σ 0–55. The cells vary one parameter of a base rain at a time.
+RAIN_BASE = {"type": "rain", "angle": 90.0, "density": 0.006, "length": 20.0, "thickness": 1.5, "blur": 0.7,
+             "alpha": 0.8, "second_layer": False}
+GRID: dict[str, list[tuple[str, dict[str, Any], bool]]] = {
+    "derain": [
+        ("vertical (90°), density 0.6 %, length 20", RAIN_BASE, True),
+        ("angle 60°", {**RAIN_BASE, "angle": 60.0}, True),
+        ("angle 120°", {**RAIN_BASE, "angle": 120.0}, True),
+        ("rain_light preset (80–100°, 0.4 %)", {"type": "rain_light"}, True),
+        ("rain_heavy preset (two layers, 65–115°)", {"type": "rain_heavy"}, True),
+        ("angle 25°", {**RAIN_BASE, "angle": 25.0}, False),
+        ("angle 155°", {**RAIN_BASE, "angle": 155.0}, False),
+        ("angle 0° (horizontal)", {**RAIN_BASE, "angle": 0.0}, False),
+        ("density 0.1 % (sparser)", {**RAIN_BASE, "density": 0.001}, False),
+        ("density 2 % (denser)", {**RAIN_BASE, "density": 0.02}, False),
+        ("length 50 px", {**RAIN_BASE, "length": 50.0}, False),
+        ("thickness 4 px", {**RAIN_BASE, "thickness": 4.0}, False),
+        ("blur 2.5 px", {**RAIN_BASE, "blur": 2.5}, False),
+        ("wind-driven: 25°, 1.5 %, 40 px, 2 px",
+         {**RAIN_BASE, "angle": 25.0, "density": 0.015, "length": 40.0, "thickness": 2.0}, False),
+    ],
+    "denoise": [
+        *[(f"σ = {s}", {"type": "gaussian_noise", "sigma": float(s)}, True) for s in (0, 5, 15, 25, 40, 50)],
+        *[(f"σ = {s}", {"type": "gaussian_noise", "sigma": float(s)}, False) for s in (60, 70, 85)],
+    ],
+}
+GRID_SEEDS = 3  # degradation draws per held-out photo and cell (seeds eval_seed + 1000·k)
+
+
+@dataclasses.dataclass
+class Model:
+    """A restorer to score: its label, a [-1, 1] NHWC → NHWC function and where it came from."""
+
+    label: str
+    restore: RestoreFn
+    note: str = ""
+
+
+def load_models(path: str) -> tuple[list[Model], Any]:
+    """The restorers of a ``tfgan-train`` run directory (``export/restorer_psnr``, the L1 model, when a GAN
+    phase ran, and ``export/restorer``) or of one exported restorer, with the run's config (or None)."""
+    from tfgan_apps.config import from_json
+
+    if os.path.isfile(os.path.join(path, "saved_model.pb")):
+        exports, run_dir = {"restorer": path}, os.path.dirname(os.path.dirname(os.path.abspath(path)))
+    else:
+        exports = {n: os.path.join(path, "export", n) for n in ("restorer_psnr", "restorer")
+                   if os.path.isfile(os.path.join(path, "export", n, "saved_model.pb"))}
+        run_dir = path
+    if not exports:
+        raise SystemExit(f"no exported restorer in {path!r} (expected RUN/export/restorer or a SavedModel)")
+    config = None
+    if os.path.isfile(os.path.join(run_dir, "config.json")):
+        with open(os.path.join(run_dir, "config.json")) as f:
+            config = from_json(f.read())
+    models = []
+    for name, export_path in exports.items():
+        fn = tf.saved_model.load(export_path).signatures["restore_float"]
+        label = {"restorer_psnr": "ours: L1 (restorer_psnr)"}.get(
+            name, "ours: GAN (restorer)" if "restorer_psnr" in exports else "ours: restorer")
+        models.append(Model(label, lambda x, fn=fn: fn(images=tf.constant(x, tf.float32))["restored"].numpy(),
+                            export_path))
+    return models, config
+
+
+def cell_pairs(config: Any, spec: dict[str, Any], scale: int, photos: Any = None) -> list:
+    """Held-out (or ``photos``) pairs degraded by ``spec``, ``GRID_SEEDS`` draws per photo."""
+    degradation = build_degradation(spec)
+    pairs = []
+    for k in range(GRID_SEEDS):
+        cfg = config.data.copy_and_resolve_references()
+        with cfg.unlocked():
+            cfg.eval_seed = int(config.data.eval_seed) + 1000 * k
+            if photos is not None:
+                cfg.eval_photos, cfg.photos = tuple(photos), ()
+        pairs += held_out_pairs(cfg, degradation, scale)
+    return pairs
+
+
+def psnr_each(restore: RestoreFn, pairs: list, scale: int) -> np.ndarray:
+    """RGB PSNR of every pair's restoration."""
+    return np.array([quality(np.asarray(restore(x_in[None]))[0], x_tg, scale)["psnr"] for _, x_in, x_tg in pairs])
+
+
+def generalization(task: str, config: Any, models: list[Model], scale: int = 1) -> list[dict[str, Any]]:
+    """Scores the input, the tuned classical baseline and every model on each held-out degradation cell;
+    prints a line per cell and returns the records (mean PSNR per method, per-pair margins over the input)."""
+    records = []
+    tuning_photo = config.data.photos[0]
+    for cell, spec, in_range in GRID[task]:
+        t0 = time.monotonic()
+        pairs = cell_pairs(config, spec, scale)
+        tuning = cell_pairs(config, spec, scale, photos=(tuning_photo,))[:1]
+        inputs = psnr_each(lambda x: x, pairs, scale)
+        if task == "derain":
+            name, (make, grid) = "median filter", (median_filter, [3, 5, 7])
+        else:
+            name, (make, grid) = "NL-means (σ estimated)", nl_means(None)
+        best, fn = tune(make, grid, tuning, scale)
+        baseline = psnr_each(fn, pairs, scale)
+        _, x_in, x_tg = pairs[0]
+        tiles = [x_in, np.asarray(fn(x_in[None]))[0]] + [np.asarray(m.restore(x_in[None]))[0] for m in models]
+        record = {"cell": cell, "spec": spec, "in_range": in_range, "pairs": len(pairs),
+                  "input": float(inputs.mean()), "baseline": {"name": name, "tuned": best,
+                                                               "psnr": float(baseline.mean())},
+                  "models": {}, "tiles": tiles + [x_tg]}
+        for model in models:
+            ours = psnr_each(model.restore, pairs, scale)
+            record["models"][model.label] = {"psnr": float(ours.mean()),
+                                             "min_gain_over_input": float((ours - inputs).min()),
+                                             "gain_over_baseline": float((ours - baseline).mean())}
+        records.append(record)
+        shown = "  ".join(f"{m}={v['psnr']:.2f} (min Δin {v['min_gain_over_input']:+.2f})"
+                          for m, v in record["models"].items())
+        print(f"{task:8s} {cell:44s} {'in ' if in_range else 'OUT'}  input={inputs.mean():.2f}  "
+              f"{name}={baseline.mean():.2f}  {shown}  [{time.monotonic() - t0:.0f}s]", flush=True)
+    return records
+
+
+def grid_picture(records: list[dict[str, Any]], path: str, crop: int = 96, pad: int = 4) -> list[str]:
+    """One row per cell (its first held-out pair, a ``crop`` px centre crop): input | baseline | models | target.
+    Pops the tiles from the records; returns the column titles."""
+    lines = []
+    for r in records:
+        tiles = [to_uint8(t) for t in r.pop("tiles")]
+        h, w = tiles[0].shape[:2]
+        top, left = (h - crop) // 2, (w - crop) // 2
+        tiles = [t[top:top + crop, left:left + crop] for t in tiles]
+        gap = np.full((crop, pad, 3), 255, np.uint8)
+        line = np.concatenate([t for tile in tiles for t in (tile, gap)][:-1], axis=1)
+        lines += [line, np.full((pad, line.shape[1], 3), 255, np.uint8)]
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    tf.io.write_file(path, tf.io.encode_png(np.concatenate(lines[:-1], axis=0)))
+    return ["degraded input", records[0]["baseline"]["name"], *records[0]["models"], "target"]
+
+
+def verdicts(records: list[dict[str, Any]]) -> list[str]:
+    """Per model: is it ≥ its input in every cell and on every pair (the issue's bar), and where it is not."""
+    lines = []
+    for label in records[0]["models"]:
+        worst = min(records, key=lambda r: r["models"][label]["min_gain_over_input"])
+        margin = worst["models"][label]["min_gain_over_input"]
+        below = [r["cell"] for r in records if r["models"][label]["psnr"] < r["input"]]
+        beaten = [r["cell"] for r in records if r["models"][label]["psnr"] < r["baseline"]["psnr"]]
+        verdict = "**≥ input everywhere**" if margin >= 0 else "**worse than its input somewhere**"
+        lines.append(f"{label}: {verdict} (smallest per-image gain {margin:+.2f} dB, at {worst['cell']!r}); "
+                     f"mean PSNR below the input in {len(below)} cell(s)" + (f" ({'; '.join(below)})" if below else "")
+                     + f"; below the classical baseline in {len(beaten)} of {len(records)} cell(s)"
+                     + (f" ({'; '.join(beaten)})" if beaten else ""))
+    return lines
+
+
+def grid_markdown(results: dict[str, tuple[list[dict[str, Any]], list[Model], Any, str]], started: str,
+                  command: str, load: str) -> str:
+    """The generalization results file: provenance, one table per task, the verdicts."""
+    lines = [
+        "# Restoration beyond the training degradations: held-out degradation parameters",
+        "",
+        f"- date (UTC): {started}",
+        f"- machine: {machine()}" + (f"; {load}" if load else ""),
+        f"- command: `{command}`",
+        f"- held-out photos: `chelsea`, `coffee` (192 px centre crops, never trained on), {GRID_SEEDS} degradation "
+        "draws each per cell (seeds eval_seed + 1000·k), RGB PSNR on uint8 images, mean over the "
+        f"{2 * GRID_SEEDS} pairs; classical baseline tuned per cell on a training photo (`astronaut`)",
+        "- 'min gain': the smallest per-image PSNR gain of the model over its own input in the cell (the issue's "
+        "bar: never worse than the input anywhere)",
+        "",
+    ]
+    for task, (records, _models, train_cfg, source) in results.items():
+        labels = list(records[0]["models"])
+        lines += [f"## {task}", "", f"- models: {source}"]
+        if train_cfg is not None:
+            lines.append(f"- training degradation: `{json.dumps(train_cfg.data.degradation.to_dict())}`")
+        lines += ["", "| cell | in training range | input | " + records[0]["baseline"]["name"] + " | "
+                  + " | ".join(f"{m} | min gain" for m in labels) + " |",
+                  "|---|---|---|---|" + "---|---|" * len(labels)]
+        for r in records:
+            cells = [f"{r['models'][m]['psnr']:.2f} | {r['models'][m]['min_gain_over_input']:+.2f}" for m in labels]
+            baseline = f"{r['baseline']['psnr']:.2f} (tuned {r['baseline']['tuned']:g})"
+            lines.append(f"| {r['cell']} | {'yes' if r['in_range'] else '**no**'} | {r['input']:.2f} | {baseline} | "
+                         + " | ".join(cells) + " |")
+        lines += ["", *[f"- {v}" for v in verdicts(records)], ""]
+    return "\n".join(lines)
+
+
+def run_task(task: str, args: argparse.Namespace) -> tuple[list[Row], float, list[str]] | None:
+    """Baselines, then our model (trained, or loaded from ``--runs``), the picture and (``--grid``) the
+    generalization grid of one task. Returns the main table's rows (None when ``--no-table``)."""
     config = load_config(TASKS[task])
     overrides_lib.apply_items(config, args.set)
-    degradation = build_degradation(config.data.degradation.to_dict())
     scale = int(config.data.get("scale", 1) or 1)
+    if task in args.runs:
+        models, run_config = load_models(args.runs[task])
+        config = run_config or config
+        source, trained, rows = f"loaded from `{args.runs[task]}`", 0.0, None
+    else:
+        models, rows, trained, titles = train_and_table(task, config, scale, args)
+        source = f"trained here for {args.minutes:g} min (`{config.name}` with --set overrides {args.set})"
+    if args.grid:
+        if task not in GRID:
+            print(f"{task}: no generalization grid (only {', '.join(GRID)})")
+        else:
+            records = generalization(task, config, models, scale)
+            path = os.path.join(args.pictures, f"restoration_generalization_{task}.png")
+            titles = grid_picture(records, path)
+            source += (f"; picture `{os.path.relpath(path, ROOT)}`: one row per cell (first held-out photo, 96 px "
+                       f"centre crop), columns `{' | '.join(titles)}`")
+            args.grid_results_[task] = (records, models, config, source)
+    return None if rows is None else (rows, trained, titles)
+
+
+def train_and_table(task: str, config: Any, scale: int, args: argparse.Namespace
+                    ) -> tuple[list[Model], list[Row], float, list[str]]:
+    """The main table of a task: baselines, our recipe trained for ``--minutes``, the picture."""
+    degradation = build_degradation(config.data.degradation.to_dict())
     pairs = held_out_pairs(config.data, degradation, scale)
     tuning_cfg = config.data.copy_and_resolve_references()
     tuning_cfg.eval_photos, tuning_cfg.photos = (config.data.photos[0],), ()
@@ -353,11 +580,20 @@ def run_task(task: str, args: argparse.Namespace) -> tuple[list[Row], float, lis
     rows += trained_rows
     titles = picture(rows, pairs, scale, os.path.join(args.pictures, f"restoration_{task}.png"))
     print(targets(task, rows), flush=True)
-    return rows, trained, titles
+    models = [Model(r.method, r.restore_fn) for r in trained_rows if r.kind == "ours"]
+    return models, rows, trained, titles
+
+
+def parse_run(item: str) -> tuple[str, str]:
+    """``TASK=PATH`` of ``--runs``."""
+    task, sep, path = item.partition("=")
+    if not sep or task not in TASKS or not path:
+        raise argparse.ArgumentTypeError(f"--runs takes TASK=RUN_DIR with TASK one of {', '.join(TASKS)}, got {item!r}")
+    return task, path
 
 
 def main() -> None:
-    """Parses the flags, runs the tasks one after another and writes the results file and pictures."""
+    """Parses the flags, runs the tasks one after another and writes the results files and pictures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=12.0, help="training wall-clock minutes per task")
     parser.add_argument("--gan_fraction", type=float, default=0.25, help="share of the minutes in the GAN phase")
@@ -365,11 +601,21 @@ def main() -> None:
                         help="a config override for every task, e.g. --set train.lr_decay=cosine (repeatable; a "
                              "decay's window is fitted to each phase's time budget)")
     parser.add_argument("--tasks", default="denoise,derain,sr", help="comma-separated subset of " + ",".join(TASKS))
+    parser.add_argument("--runs", action="append", default=[], type=parse_run, metavar="TASK=RUN_DIR",
+                        help="score an already trained run directory (tfgan-train's, or one exported restorer) "
+                             "instead of training: no main table, only --grid (repeatable)")
+    parser.add_argument("--grid", action="store_true",
+                        help="also score held-out degradation parameters in and outside the training ranges")
+    parser.add_argument("--grid_results", default=os.path.join(ROOT, "benchmarks", "results",
+                                                               "restoration_generalization.md"),
+                        help="markdown file of the --grid tables (+ .json beside it; '' = do not write)")
     parser.add_argument("--workdir", default="/tmp/tfgan_restoration", help="scratch run directories")
     parser.add_argument("--results", default=os.path.join(ROOT, "benchmarks", "results", "restoration.md"),
                         help="markdown results file ('' = do not write)")
     parser.add_argument("--pictures", default=os.path.join(ROOT, "docs"), help="folder of the picture PNGs")
     args = parser.parse_args()
+    args.runs = dict(args.runs)
+    args.grid_results_ = {}
     tasks = [t for t in args.tasks.split(",") if t]
     unknown = sorted(set(tasks) - set(TASKS))
     if unknown:
@@ -381,12 +627,22 @@ def main() -> None:
     command = "python benchmarks/restoration.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     print(f"held-out photos, {args.minutes:g} min of training per task; {machine()}")
     print(f"{'task':8s} {'method':44s} {'PSNR':>6s}  {'SSIM':>7s}  {'PSNR-Y':>6s}  {'SSIM-Y':>7s}  notes")
-    results = [(task, *run_task(task, args)) for task in tasks]
-    if args.results:
+    results = [(task, *out) for task in tasks if (out := run_task(task, args)) is not None]
+    load = load_note(load_start, load_average())
+    if args.results and results:
         os.makedirs(os.path.dirname(os.path.abspath(args.results)), exist_ok=True)
         with open(args.results, "w") as f:
-            f.write(markdown(results, args, started, command, load_note(load_start, load_average())))
+            f.write(markdown(results, args, started, command, load))
         print(f"wrote {args.results}")
+    if args.grid_results and args.grid_results_:
+        os.makedirs(os.path.dirname(os.path.abspath(args.grid_results)), exist_ok=True)
+        with open(args.grid_results, "w") as f:
+            f.write(grid_markdown(args.grid_results_, started, command, load))
+        with open(os.path.splitext(args.grid_results)[0] + ".json", "w") as f:
+            json.dump({"date": started, "machine": machine(), "load": load, "command": command,
+                       "tasks": {t: {"source": v[3], "cells": v[0]} for t, v in args.grid_results_.items()}},
+                      f, indent=2)
+        print(f"wrote {args.grid_results}")
 
 
 if __name__ == "__main__":

@@ -25,8 +25,9 @@ Held-out images: each recipe's ``data.eval_photos`` (``chelsea``, ``coffee``; in
   (``hole_psnr`` / ``hole_ssim``) for biharmonic inpainting, mean fill, the push-pull pyramid fill
   (``restoration.inference.pyramid_fill``, what G sees in the holes with ``model.hole_fill=pyramid``) and ours.
 
-Every model trains for ``--minutes`` of wall-clock time after its first (tracing) step
-(``restoration.train_for``: its learning-rate decay window is fitted to the budget), tasks one after
+Every model trains from scratch with ``tfgan_apps.trainer.Trainer`` (what ``tfgan-train`` runs) for
+``--minutes`` of wall-clock time after its first (tracing) step (``restoration.train_for``: the config's
+``train.max_minutes``, which also fits a learning-rate decay's window to the budget), tasks one after
 another. The pix2pix tasks (colorize, inpaint) spend ``1 − gan_fraction`` of it on the reconstruction
 loss (row "L1": the PSNR-oriented model) and the rest on the GAN phase (row "then GAN fine-tuning");
 ``--gan_fraction`` defaults to the recipe's ``1 − pretrain_steps / steps``. ``--append`` adds the run as a
@@ -41,6 +42,7 @@ import argparse
 import dataclasses
 import os
 import shlex
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -57,7 +59,7 @@ os.environ.setdefault("TFGAN_PROGRESS", "0")
 import overrides as overrides_lib  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from provenance import load_average, load_note, machine, utc_now  # noqa: E402
-from restoration import load_config, train_for  # noqa: E402
+from restoration import load_config, train_for, train_phases  # noqa: E402
 
 from tfgan_apps.data.degradations import build_degradation, split_mask  # noqa: E402
 from tfgan_apps.data.paired import held_out_pairs  # noqa: E402
@@ -131,8 +133,10 @@ def unpaired_task(task: str, args: argparse.Namespace) -> tuple[list[Row], list[
     else:
         rows.append(scored(task, "auto gamma + grey world", apply(tr.auto_gamma, inputs), truths))
         rows.append(scored(task, "histogram equalization", apply(tr.equalize, inputs), truths))
-    run, note, _ = train_for(config, os.path.join(args.workdir, task), args.minutes * 60)
-    model, source = run.model, run.source
+    workdir = os.path.join(args.workdir, task)
+    shutil.rmtree(workdir, ignore_errors=True)
+    trainer, note, _ = train_for(config, workdir, args.minutes * 60)
+    model, source = trainer.model, trainer.run.source
     ba, ab = model_fn(lambda x: model.translate(x, "ba")), model_fn(lambda x: model.translate(x, "ab"))
     outputs = apply(ba, inputs)
     cycle_b = np.mean([tr.psnr_ssim(ab(o[None])[0], x)[0] for o, x in zip(outputs, inputs)])
@@ -162,37 +166,26 @@ def paired_row(task: str, unpaired_config: Any, inputs: list[np.ndarray], truths
     config.data.degradation = ml_collections.ConfigDict(unpaired_config.data.degradation_b.to_dict())
     config.model.pretrain_steps = 10**9  # the PSNR-oriented L1 model throughout
     config.train.eval_every = 0
-    run, note, _ = train_for(config, os.path.join(args.workdir, f"{task}_paired"), args.paired_minutes * 60)
-    outputs = apply(model_fn(run.model.restore), inputs)
+    workdir = os.path.join(args.workdir, f"{task}_paired")
+    shutil.rmtree(workdir, ignore_errors=True)
+    trainer, note, _ = train_for(config, workdir, args.paired_minutes * 60)
+    outputs = apply(model_fn(trainer.model.restore), inputs)
     return scored(task, "paired pix2pix L1 (upper bound)", outputs, truths, note=note, kind="paired")
 
 
 def paired_phases(task: str, config: Any, args: argparse.Namespace) -> list[tuple[str, Any, str]]:
-    """Trains a pix2pix recipe for ``--minutes``: the reconstruction phase for ``1 − gan_fraction`` of the time,
-    then the GAN phase (resumed from the checkpoint at the step reached, as ``benchmarks/restoration.py``
-    does). ``gan_fraction`` is ``--gan_fraction``, or the recipe's ``1 − pretrain_steps / steps``.
+    """Trains a pix2pix recipe for ``--minutes`` (``restoration.train_phases``): the reconstruction phase for
+    ``1 − gan_fraction`` of the time, then the GAN phase resumed from its checkpoint at the step reached.
+    ``gan_fraction`` is ``--gan_fraction``, or the recipe's ``1 − pretrain_steps / steps``.
     Returns (label, restore function on [-1, 1] inputs, note) per phase."""
-    import shutil
-
-    workdir = os.path.join(args.workdir, task)
-    shutil.rmtree(workdir, ignore_errors=True)
     fraction = args.gan_fraction
     if fraction < 0:
         fraction = max(0.0, 1.0 - config.model.pretrain_steps / config.train.steps)
     if not config.model.adversarial_weight:
         fraction = 0.0
-    budget = args.minutes * 60.0
-    with config.unlocked():
-        config.model.pretrain_steps = 10**9  # phase 1: reconstruction loss only, until its time is up
-    run, note, _ = train_for(config, workdir, budget * (1.0 - fraction))
-    model = run.model
-    out = [(f"L1 ({config.model.get('content_loss', 'l1')})", model.restore, note)]
-    if fraction <= 0:
-        return out
-    with config.unlocked():
-        config.model.pretrain_steps = int(model.step.numpy())  # phase 2 resumes at the end of pretraining
-    run, note, _ = train_for(config, workdir, budget * fraction)
-    return out + [("then GAN fine-tuning", run.model.restore, "+" + note)]
+    phases, _ = train_phases(config, os.path.join(args.workdir, task), args.minutes * 60.0, fraction)
+    labels = {"L1": f"L1 ({config.model.get('content_loss', 'l1')})", "GAN": "then GAN fine-tuning"}
+    return [(labels[phase], trainer.model.restore, note) for phase, trainer, note in phases]
 
 
 def colorize_task(args: argparse.Namespace) -> tuple[list[Row], list[np.ndarray]]:

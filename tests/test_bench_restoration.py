@@ -1,29 +1,32 @@
-"""benchmarks/restoration.py: the time limit fits a learning-rate decay's window to the phase's time budget."""
+"""benchmarks/restoration.py: time-budgeted training through the Trainer, and the generalization verdicts."""
 
 from __future__ import annotations
 
 import os
 
-import numpy as np
-
 from tests.conftest import ROOT, import_path, tiny_config
-from tfgan_apps import trainer
-from tfgan_apps.data import make_dataset
 
 
-def test_time_limit_moves_the_decay_window_to_the_budget(tmp_path):
-    bench = import_path(os.path.join(ROOT, "benchmarks", "restoration.py"), "bench_restoration")
-    config = tiny_config(train__lr_decay="cosine", train__lr_decay_start=0.5)
-    run = trainer.build_run(config, str(tmp_path))
-    dataset = make_dataset(run.source, config.data.batch_size, seed=0)
-    limit = bench.TimeLimit(seconds=2.0, decay_start=0.5)
-    run.model.fit(dataset, epochs=10**6, steps_per_epoch=2, callbacks=[limit], verbose=0, shuffle=False)
-    steps = int(run.model.step.numpy())
-    begin, end = int(run.model.lr_decay.begin.numpy()), int(run.model.lr_decay.end.numpy())
-    # The window's end is the estimate of the last step (not the placeholder 10**9), its start half-way there.
-    assert steps - 1 <= end <= 3 * steps + 10
-    assert begin == int(0.5 * end)
-    # Stopped when the time was up, so the rate has decayed most of the way (cosine to 1 % at the end).
-    factor = float(run.model.lr_decay.factor())
-    assert factor < 0.5, (steps, begin, end, factor)
-    np.testing.assert_allclose(float(run.model.g_optimizer.learning_rate), 2e-4 * factor, rtol=1e-5)
+def bench():
+    return import_path(os.path.join(ROOT, "benchmarks", "restoration.py"), "bench_restoration")
+
+
+def test_train_for_runs_the_trainer_to_a_time_budget(tmp_path):
+    config = tiny_config(export__enabled=False)
+    trainer, note, seconds = bench().train_for(config, str(tmp_path / "run"), seconds=1.0)
+    step = int(trainer.model.step.numpy())
+    assert 2 <= step < config.train.steps == bench().BUDGET_STEPS  # the budget, not train.steps, ended it
+    assert seconds >= 1.0 and note.startswith(f"{step} steps in ")
+    assert os.path.exists(tmp_path / "run" / "config.json") and os.path.isdir(tmp_path / "run" / "checkpoints")
+
+
+def test_verdicts_name_the_cells_where_a_model_loses_to_its_input():
+    records = [
+        {"cell": "a", "input": 20.0, "baseline": {"psnr": 22.0},
+         "models": {"m": {"psnr": 25.0, "min_gain_over_input": 3.0}, "n": {"psnr": 21.0, "min_gain_over_input": 0.5}}},
+        {"cell": "b", "input": 30.0, "baseline": {"psnr": 29.0},
+         "models": {"m": {"psnr": 31.0, "min_gain_over_input": 0.2}, "n": {"psnr": 29.5, "min_gain_over_input": -1.0}}},
+    ]
+    m, n = bench().verdicts(records)
+    assert "≥ input everywhere" in m and "+0.20 dB, at 'b'" in m and "below the classical baseline in 0 of 2" in m
+    assert "worse than its input somewhere" in n and "1 cell(s) (b)" in n and "baseline in 1 of 2 cell(s) (a)" in n

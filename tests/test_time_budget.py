@@ -94,3 +94,16 @@ def test_bad_budget_is_one_line_config_error(value):
 def test_budget_off_by_default_changes_nothing(tmp_path):
     result = Trainer(tiny_config(), str(tmp_path)).fit()
     assert result["step"] == 4 and result["time_budget"] is None and not os.path.exists(tmp_path / BUDGET_FILE)
+
+
+def test_budget_stop_then_resume_equals_an_uninterrupted_run(tmp_path):
+    def config(**overrides):
+        return budget_config(train__deterministic=True, train__lr_decay="cosine", train__lr_decay_steps=40,
+                             export__enabled=False, **overrides)
+
+    stopped = Trainer(config(train__max_minutes=0.4 / 60.0), str(tmp_path / "cut")).fit()["step"]
+    total = stopped + 3  # resumed off the loop grid when the budget stopped at an odd step
+    resumed = Trainer(config(train__steps=total, train__max_minutes=0.0), str(tmp_path / "cut")).fit()
+    reference = Trainer(config(train__steps=total, train__max_minutes=0.0), str(tmp_path / "ref")).fit()
+    assert resumed["step"] == reference["step"] == total
+    assert resumed["fingerprint"] == reference["fingerprint"]

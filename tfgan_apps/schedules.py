@@ -13,7 +13,7 @@ same clock as its generator. With ``p`` the progress through the decay window
 
 The window ends at ``train.lr_decay_steps`` (0, the default, means
 ``train.steps``) and starts at ``train.lr_decay_start`` times that. Its ends are variables, so a time-budgeted driver
-(``benchmarks/restoration.py``) can move them while training; ``scale`` is the
+(``train.max_minutes``: ``trainer.TimeBudget``) can move them while training; ``scale`` is the
 ``on_nan=rollback`` factor. The factor is a function of the restored step, so a
 resumed run follows the same learning rates as an uninterrupted one. A
 rollback's scale lasts for the rest of the process (a fresh process starts at 1).
