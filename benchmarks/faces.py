@@ -60,16 +60,18 @@ DOCS = os.path.join(ROOT, "docs")
 SAMPLE_SEED = 1
 FACE_SIZE = 32
 
-#: label → (recipe, overrides). The two recipes at their defaults, and the ablation of the DiffAugment
-#: recipe: each of its two stabilizers removed, and both.
+#: label → (recipe, overrides). The two recipes at their defaults and dcgan_lfw with an EMA of G.
+#: The EMA only renders samples (training is unchanged), so a run with EMA is scored twice: its EMA
+#: generator and its raw generator (row "LABEL [raw G]", the same run without EMA). Three runs per seed
+#: thus give the 2 × 2 ablation of the DiffAugment recipe: DA+EMA, DA alone ("diffaugment_lfw [raw G]"),
+#: EMA alone ("dcgan_lfw +EMA"), neither ("dcgan_lfw +EMA [raw G]" = dcgan_lfw).
 VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "dcgan_lfw": ("dcgan_lfw", {}),
     "diffaugment_lfw": ("dcgan_diffaugment_lfw", {}),
+    "dcgan_lfw +EMA": ("dcgan_lfw", {"model.stabilizers.ema": True, "model.stabilizers.ema_decay": 0.995}),
     "diffaugment_lfw -DA": ("dcgan_diffaugment_lfw", {"model.stabilizers.diffaugment": ""}),
-    "diffaugment_lfw -EMA": ("dcgan_diffaugment_lfw", {"model.stabilizers.ema": False}),
-    "diffaugment_lfw -DA -EMA": ("dcgan_diffaugment_lfw", {"model.stabilizers.diffaugment": "",
-                                                          "model.stabilizers.ema": False}),
 }
+RAW = " [raw G]"
 PICTURES = {"dcgan_lfw": "faces_dcgan_lfw.png", "diffaugment_lfw": "faces_diffaugment_lfw.png"}
 
 
@@ -215,7 +217,21 @@ def run_one(label: str, recipe: str, fields: Mapping[str, Any], sets: Sequence[t
     model = result["model"]
     fake = evaluation.generate_samples(model, num_samples, seed=SAMPLE_SEED, progress=False)
     row["scores"] = score(fake, real, rater)
+    if model.inference_generator is not model.generator:
+        row["scores_raw"] = score(raw_samples(model, num_samples, SAMPLE_SEED), real, rater)
     return row, model
+
+
+def raw_samples(model: Any, count: int, seed: int, batch_size: int = 250) -> np.ndarray:
+    """The samples ``evaluation.generate_samples`` draws (same latents), from the raw generator, not the EMA."""
+    import tensorflow as tf
+
+    batches = []
+    for i in range(-(-count // batch_size)):
+        n = min(batch_size, count - i * batch_size)
+        z = tf.random.stateless_normal([n, model.latent_dim], seed=[seed * 100003 + i, 0])
+        batches.append(np.asarray(model.generator(z, training=False)))
+    return np.concatenate(batches)[:count]
 
 
 # ---------------------------------------------------------------------------- pictures
@@ -341,17 +357,25 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             row, model = run_one(name, recipe, fields, args.sets, seed, workdir, args.num_samples, rater, real)
             row["command"] = command
             rows[f"{name}/{seed}"] = row
+            if "scores_raw" in row:
+                raw_scores = row.pop("scores_raw")
+                rows[f"{name}{RAW}/{seed}"] = {**row, "variant": name + RAW, "scores": raw_scores,
+                                               "note": f"the raw generator of the run {name}/{seed} (EMA off)"}
             s = row["scores"]
+            if f"{name}{RAW}/{seed}" in rows and rows[f"{name}{RAW}/{seed}"]["date"] == row["date"]:
+                r = rows[f"{name}{RAW}/{seed}"]["scores"]
+                print(f"| {name}{RAW} | {seed} | - | - | {r['kid'] * 1e3:.1f} | {r['face_rate'] * 100:.0f} | "
+                      f"{r['nn_median']:.3f} | {r['copies'] * 100:.0f} |", flush=True)
             print(f"| {name} | {seed} | {row['cpu_seconds']:.0f} | {row['train_seconds']:.0f} | "
                   f"{s['kid'] * 1e3:.1f} | {s['face_rate'] * 100:.0f} | {s['nn_median']:.3f} | "
                   f"{s['copies'] * 100:.0f} |", flush=True)
             fake = evaluation.generate_samples(model, 64, seed=SAMPLE_SEED, progress=False)
-            title = (f"{name}, seed {seed}, {row['steps']} steps: KID×10³ {s['kid'] * 1e3:.1f}, "
+            title = (f"{name}, seed {seed}, {row['steps']} steps: KID x1000 {s['kid'] * 1e3:.1f}, "
                      f"face rate {s['face_rate'] * 100:.0f} %")
             if args.samples_dir:
                 save_picture(fake, title, os.path.join(args.samples_dir, f"{name.replace(' ', '_')}_{seed}.png"))
-            if args.pictures and name in PICTURES and seed == seeds[0] and not args.sets:
-                title = (f"tfgan-train --config={recipe} (seed {seed}): KID×10³ {s['kid'] * 1e3:.1f}, "
+            if args.pictures and name in PICTURES and seed == 0 and not args.sets:
+                title = (f"tfgan-train --config={recipe} (seed {seed}): KID x1000 {s['kid'] * 1e3:.1f}, "
                          f"face rate {s['face_rate'] * 100:.0f} %")
                 save_picture(fake, title, os.path.join(DOCS, PICTURES[name]))
             os.makedirs(os.path.dirname(os.path.abspath(args.results)), exist_ok=True)
@@ -366,7 +390,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             keras.backend.clear_session()
             gc.collect()
     if args.pictures:
-        save_picture(real[:64], "the 100 LFW faces of lfw_subset (first 64; training data, 32×32)",
+        save_picture(real[:64], "real: 64 of the 100 LFW faces of lfw_subset (the training set, 32x32)",
                      os.path.join(DOCS, "faces_real.png"))
     print("\n".join(table(rows)))
     return rows
