@@ -37,3 +37,23 @@ def test_spec_is_not_mutated_and_errors_are_clear():
         build_network(GENERATORS, {"type": "dcgan"}, latent_dim=2, output_shape=(28, 28, 1))
     with pytest.raises(ConfigError, match="unknown normalization"):
         build_network(DISCRIMINATORS, {"type": "dcgan", "norm": "weird"}, input_shape=(16, 16, 1))
+
+
+def test_dcgan_generator_render_size_draws_small_and_upsamples_bilinearly():
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from tfgan_apps.nets.dcgan import dcgan_generator
+
+    g = dcgan_generator(8, (32, 32, 1), width=8, render_size=8)
+    z = np.random.default_rng(0).normal(size=(3, 8)).astype(np.float32)
+    out = g(z).numpy()
+    small = keras.Model(g.input, g.get_layer("render").output)(z).numpy()
+    assert out.shape == (3, 32, 32, 1) and small.shape == (3, 8, 8, 1)
+    # The digits source's own resize of an 8-px picture (antialiased bilinear) is what G's output is.
+    expected = tf.image.resize(small, (32, 32), method="bilinear", antialias=True).numpy()
+    np.testing.assert_allclose(out, expected, atol=1e-5)
+    assert dcgan_generator(8, (32, 32, 1), width=8).output_shape == (None, 32, 32, 1)  # 0 = off
+    with pytest.raises(ConfigError, match="render_size"):
+        dcgan_generator(8, (16, 16, 1), width=8, render_size=32)

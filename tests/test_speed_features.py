@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import json
 import math
 import os
 
@@ -275,3 +276,28 @@ def test_reuse_fakes_reaches_variants_through_the_template_or_is_refused():
     g, d = GAN.build_networks(load_recipe("dcgan_digits").model, load_source(load_recipe("dcgan_digits").data), False)
     with pytest.raises(ConfigError, match="reuse_fakes is not supported"):
         NoReuse(g, d, latent_dim=64, reuse_fakes=True)
+
+
+def test_jit_auto_falls_back_when_xla_cannot_compile_an_op(tmp_path):
+    # An antialiased downsampling resize runs ScaleAndTranslate, which has no XLA CPU kernel.
+    import tfgan_apps as tg
+
+    z = keras.Input((4,))
+    x = keras.layers.Reshape((4, 4, 1))(keras.layers.Dense(16)(z))
+    x = keras.layers.Resizing(8, 8, interpolation="bilinear")(x)
+    x = keras.layers.Resizing(4, 4, interpolation="bilinear", antialias=True)(x)
+    generator = keras.Model(z, keras.layers.Activation("tanh")(x))
+    image = keras.Input((4, 4, 1))
+    discriminator = keras.Model(image, keras.layers.Dense(1)(keras.layers.Flatten()(image)))
+    gan = tg.GAN(generator=generator, discriminator=discriminator, latent_dim=4)
+    gan.compile(d_optimizer=keras.optimizers.Adam(1e-3), g_optimizer=keras.optimizers.Adam(1e-3))
+    images = np.random.default_rng(0).uniform(-1, 1, (16, 4, 4, 1)).astype(np.float32)
+    dataset = tf.data.Dataset.from_tensor_slices(images).batch(8, drop_remainder=True).repeat()
+    gan.build_from_batch(images[:8])
+    assert models.probe_jit_compile(gan, dataset, steps=1) is False and gan.jit_compile is False
+    with open(models.jit_cache_path()) as f:
+        (entry,) = json.load(f).values()
+    assert entry["seconds_per_step"]["xla_on"] is None  # XLA failed to compile, not merely lost the race
+    assert int(gan.step.numpy()) == 0
+    history = gan.fit(dataset, epochs=1, steps_per_epoch=2, verbose=0).history
+    assert int(gan.step.numpy()) == 2 and all(np.isfinite(v).all() for v in history.values())

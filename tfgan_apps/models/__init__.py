@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import shutil
 import statistics
@@ -224,7 +225,16 @@ def probe_jit_compile(model: keras.Model, dataset: tf.data.Dataset, steps: int =
         for jit in (False, True):
             model.jit_compile = jit
             model.make_train_function(force=True)
-            timings[jit] = _timed_steps(model, dataset, steps)
+            try:
+                timings[jit] = _timed_steps(model, dataset, steps)
+            except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError) as err:
+                if not jit:
+                    raise
+                # XLA cannot compile an op of this model (e.g. an antialiased resize: ScaleAndTranslate).
+                reason = next((line.strip() for line in str(err).splitlines() if "XLA" in line), "")
+                logging.warning("jit_compile=auto: XLA cannot compile this model (%s) -> jit_compile=False",
+                                reason[:200] or type(err).__name__)
+                timings[jit] = math.inf
             functions[jit] = model.train_function
         checkpoint.read(saved).assert_existing_objects_matched()
     finally:
@@ -236,7 +246,8 @@ def probe_jit_compile(model: keras.Model, dataset: tf.data.Dataset, steps: int =
     logging.info("jit_compile=auto: %.3f s/step without XLA, %.3f s/step with XLA -> jit_compile=%s",
                  timings[False], timings[True], best)
     if use_cache:
+        xla_on = timings[True] if math.isfinite(timings[True]) else None  # None: XLA could not compile it
         _write_jit_cache(path, key, {"jit_compile": best, "seconds_per_step": {"xla_off": timings[False],
-                                                                               "xla_on": timings[True]},
+                                                                               "xla_on": xla_on},
                                      "measured": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **parts})
     return best

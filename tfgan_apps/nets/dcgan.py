@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import keras
 
+from tfgan_apps.errors import ConfigError
 from tfgan_apps.nets.layers import check_power_of_two, maybe_spectral, normalization
 from tfgan_apps.registry import DISCRIMINATORS, GENERATORS
 
@@ -21,11 +22,22 @@ def dcgan_generator(
     width: int = 64,
     norm: str = "batch",
     sync_batchnorm: bool = False,
+    render_size: int = 0,
     name: str = "generator",
 ) -> keras.Model:
-    """Builds z [B, latent_dim] → image [B, S, S, C] in [-1, 1]."""
+    """Builds z [B, latent_dim] → image [B, S, S, C] in [-1, 1].
+
+    ``render_size`` (0 = the image size): the transposed convolutions stop at ``render_size`` px and a fixed
+    bilinear upsampling brings the picture to S px (equal to the ``digits`` and ``lfw`` sources' antialiased
+    resize when enlarging; the plain kernel also compiles with XLA).
+    For data that is itself an upsampled small image (sklearn's 8×8 digits at 32 px) G then draws only what the
+    data can hold, instead of learning to imitate the interpolation.
+    """
     size, _, channels = output_shape
-    n_up = check_power_of_two(size, 4, "DCGAN image size")
+    render = int(render_size) or size
+    if render > size:
+        raise ConfigError(f"model.generator.render_size ({render}) must be ≤ the image size {size} (0 = off)")
+    n_up = check_power_of_two(render, 4, "DCGAN render size" if render_size else "DCGAN image size")
     z = keras.Input((latent_dim,), name="z")
     filters = width * 2 ** (n_up - 1)
     x = keras.layers.Dense(4 * 4 * filters, use_bias=False)(z)
@@ -38,7 +50,10 @@ def dcgan_generator(
         x = normalization(norm, sync_batchnorm)(x)
         x = keras.layers.ReLU()(x)
     x = keras.layers.Conv2DTranspose(channels, 4, strides=2, padding="same")(x)
-    out = keras.layers.Activation("tanh", dtype="float32", name="image")(x)
+    out = keras.layers.Activation("tanh", dtype="float32", name="image" if render == size else "render")(x)
+    if render != size:
+        out = keras.layers.Resizing(size, size, interpolation="bilinear", dtype="float32",
+                                    name="image")(out)
     return keras.Model(z, out, name=name)
 
 
