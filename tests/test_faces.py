@@ -22,6 +22,13 @@ def bench() -> ModuleType:
     return import_path(PATH, "bench_faces")
 
 
+@pytest.fixture(scope="module")
+def faces(bench: ModuleType) -> tuple[np.ndarray, np.ndarray, object]:
+    """(lfw:all images, labels, the fitted FaceRater), built once for the module."""
+    images, labels = bench.face_arrays()
+    return images, labels, bench.FaceRater(images, labels)
+
+
 def test_nearest_distances_match_brute_force() -> None:
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(37, 5)), rng.normal(size=(23, 5))
@@ -38,15 +45,14 @@ def test_nearest_distance_of_a_copy_is_zero_and_exclude_self_needs_the_same_set(
         nearest.nearest_distances(x, x[:4], exclude_self=True)
 
 
-def test_face_arrays_are_lfw_all(bench: ModuleType) -> None:
-    images, labels = bench.face_arrays()
+def test_face_arrays_are_lfw_all(faces) -> None:
+    images, labels, _ = faces
     assert images.shape == (200, 32, 32) and images.min() >= -1 and images.max() <= 1
     assert labels.tolist() == [1] * 100 + [0] * 100
 
 
-def test_face_rater_separates_faces_and_rejects_noise_and_blank(bench: ModuleType) -> None:
-    images, labels = bench.face_arrays()
-    rater = bench.FaceRater(images, labels)
+def test_face_rater_separates_faces_and_rejects_noise_and_blank(faces) -> None:
+    images, labels, rater = faces
     assert rater.accuracy >= 0.9 and rater.real_rate >= 0.9
     rng = np.random.default_rng(0)
     assert rater.rate(rng.uniform(-1, 1, (20, 32, 32))) == 0.0  # HOG alone calls noise a face
@@ -54,8 +60,8 @@ def test_face_rater_separates_faces_and_rejects_noise_and_blank(bench: ModuleTyp
     assert rater.rate(images[:100]) >= 0.9
 
 
-def test_memorisation_flags_copies_of_training_faces(bench: ModuleType) -> None:
-    images, labels = bench.face_arrays()
+def test_memorisation_flags_copies_of_training_faces(bench: ModuleType, faces) -> None:
+    images, labels, _ = faces
     faces = images[labels == 1]
     copies = bench.memorisation(faces[:20], faces)
     assert copies["nn_median"] == 0.0 and copies["copies"] == 1.0
@@ -63,10 +69,9 @@ def test_memorisation_flags_copies_of_training_faces(bench: ModuleType) -> None:
     assert noise["copies"] == 0.0 and noise["nn_median"] > noise["nn_real_median"] > 0
 
 
-def test_score_and_picture(bench: ModuleType, tmp_path) -> None:
-    images, labels = bench.face_arrays()
+def test_score_and_picture(bench: ModuleType, faces, tmp_path) -> None:
+    images, labels, rater = faces
     faces = images[labels == 1][..., None]
-    rater = bench.FaceRater(images, labels)
     s = bench.score(faces[:50], faces, rater)
     assert set(s) == {"kid", "kid_real", "face_rate", "nn_median", "nn_real_median", "copies"}
     assert s["kid"] * 1e3 < 20 and s["face_rate"] >= 0.9
