@@ -78,7 +78,6 @@ from skimage.restoration import (  # noqa: E402
     denoise_bilateral,
     denoise_nl_means,
     denoise_tv_chambolle,
-    estimate_sigma,
 )
 
 from tfgan_apps.data.degradations import build_degradation  # noqa: E402
@@ -202,13 +201,22 @@ def format_row(row: Row) -> str:
     return f"{row.task:8s} {row.method:44s} {values}  {row.note}"
 
 
+def estimate_noise_sigma(x: np.ndarray) -> float:
+    """Donoho's MAD estimate of white-noise σ of a [0, 1] HWC image: median |HH| / 0.6745 of the finest
+    diagonal Haar subband, averaged over channels (``skimage.restoration.estimate_sigma`` without PyWavelets)."""
+    h, w = x.shape[0] // 2 * 2, x.shape[1] // 2 * 2
+    x = x[:h, :w]
+    hh = (x[0::2, 0::2] - x[0::2, 1::2] - x[1::2, 0::2] + x[1::2, 1::2]) / 2.0
+    return float(np.mean([np.median(np.abs(hh[..., c])) / 0.6745 for c in range(x.shape[-1])]))
+
+
 def nl_means(sigma: float | None) -> tuple[Callable[[float], Callable[[np.ndarray], np.ndarray]], list[float]]:
     """NL-means (fast mode) with h = k·σ: the factory of k and its tuning grid. σ (on [0, 1]) is given, or for
-    blind noise (``sigma=None``) estimated per image (``skimage.restoration.estimate_sigma``, Donoho's MAD)."""
+    blind noise (``sigma=None``) estimated per image (``estimate_noise_sigma``, Donoho's MAD)."""
 
     def make(k: float) -> Callable[[np.ndarray], np.ndarray]:
         def denoise(x: np.ndarray) -> np.ndarray:
-            s = sigma if sigma is not None else float(estimate_sigma(x, channel_axis=-1, average_sigmas=True))
+            s = sigma if sigma is not None else max(estimate_noise_sigma(x), 1e-3)
             return denoise_nl_means(x, h=k * s, sigma=s, patch_size=5, patch_distance=6, fast_mode=True,
                                     channel_axis=-1)
         return denoise
@@ -378,7 +386,7 @@ GRID: dict[str, list[tuple[str, dict[str, Any], bool]]] = {
          {**RAIN_BASE, "angle": 25.0, "density": 0.015, "length": 40.0, "thickness": 2.0}, False),
     ],
     "denoise": [
-        *[(f"σ = {s}", {"type": "gaussian_noise", "sigma": float(s)}, True) for s in (0, 5, 15, 25, 40, 50)],
+        *[(f"σ = {s}", {"type": "gaussian_noise", "sigma": float(s)}, True) for s in (2, 5, 15, 25, 40, 50)],
         *[(f"σ = {s}", {"type": "gaussian_noise", "sigma": float(s)}, False) for s in (60, 70, 85)],
     ],
 }
@@ -524,11 +532,9 @@ def grid_markdown(results: dict[str, tuple[list[dict[str, Any]], list[Model], An
         "bar: never worse than the input anywhere)",
         "",
     ]
-    for task, (records, _models, train_cfg, source) in results.items():
+    for task, (records, _models, _config, source) in results.items():
         labels = list(records[0]["models"])
         lines += [f"## {task}", "", f"- models: {source}"]
-        if train_cfg is not None:
-            lines.append(f"- training degradation: `{json.dumps(train_cfg.data.degradation.to_dict())}`")
         lines += ["", "| cell | in training range | input | " + records[0]["baseline"]["name"] + " | "
                   + " | ".join(f"{m} | min gain" for m in labels) + " |",
                   "|---|---|---|---|" + "---|---|" * len(labels)]
@@ -548,12 +554,19 @@ def run_task(task: str, args: argparse.Namespace) -> tuple[list[Row], float, lis
     overrides_lib.apply_items(config, args.set)
     scale = int(config.data.get("scale", 1) or 1)
     if task in args.runs:
-        models, run_config = load_models(args.runs[task])
-        config = run_config or config
-        source, trained, rows = f"loaded from `{args.runs[task]}`", 0.0, None
+        models, sources = [], []
+        for path in args.runs[task]:
+            loaded, run_config = load_models(path)
+            prefix = f"{os.path.basename(os.path.normpath(path))}: " if len(args.runs[task]) > 1 else ""
+            models += [dataclasses.replace(m, label=prefix + m.label) for m in loaded]
+            config = run_config if run_config is not None and not sources else config
+            if run_config is not None:
+                sources.append(f"`{path}` (trained on `{json.dumps(run_config.data.degradation.to_dict())}`)")
+        source, trained, rows = "loaded from " + ", ".join(sources or args.runs[task]), 0.0, None
     else:
         models, rows, trained, titles = train_and_table(task, config, scale, args)
-        source = f"trained here for {args.minutes:g} min (`{config.name}` with --set overrides {args.set})"
+        source = (f"trained here for {args.minutes:g} min (`{config.name}` with --set overrides {args.set}, on "
+                  f"`{json.dumps(config.data.degradation.to_dict())}`)")
     if args.grid:
         if task not in GRID:
             print(f"{task}: no generalization grid (only {', '.join(GRID)})")
@@ -603,7 +616,8 @@ def main() -> None:
     parser.add_argument("--tasks", default="denoise,derain,sr", help="comma-separated subset of " + ",".join(TASKS))
     parser.add_argument("--runs", action="append", default=[], type=parse_run, metavar="TASK=RUN_DIR",
                         help="score an already trained run directory (tfgan-train's, or one exported restorer) "
-                             "instead of training: no main table, only --grid (repeatable)")
+                             "instead of training: no main table, only --grid (repeatable, also per task: the "
+                             "runs side by side; the first run's config gives the held-out settings)")
     parser.add_argument("--grid", action="store_true",
                         help="also score held-out degradation parameters in and outside the training ranges")
     parser.add_argument("--grid_results", default=os.path.join(ROOT, "benchmarks", "results",
@@ -614,7 +628,10 @@ def main() -> None:
                         help="markdown results file ('' = do not write)")
     parser.add_argument("--pictures", default=os.path.join(ROOT, "docs"), help="folder of the picture PNGs")
     args = parser.parse_args()
-    args.runs = dict(args.runs)
+    runs: dict[str, list[str]] = {}
+    for task, path in args.runs:
+        runs.setdefault(task, []).append(path)
+    args.runs = runs
     args.grid_results_ = {}
     tasks = [t for t in args.tasks.split(",") if t]
     unknown = sorted(set(tasks) - set(TASKS))
