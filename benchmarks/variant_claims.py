@@ -160,6 +160,17 @@ def sgan_claim(result: Mapping[str, Any], config: Any, seed: int) -> dict[str, A
             "baseline_cpu_seconds": time.process_time() - start}
 
 
+def config_digest(config: Any) -> str:
+    """A short SHA-256 of the resolved config without its seed: equal digests = the same recipe settings, whether
+    reached by the recipe's defaults or by ``--set`` overrides."""
+    import hashlib
+
+    settings = json.loads(config.to_json_best_effort())
+    settings["train"].pop("seed", None)
+    settings.pop("name", None)
+    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:10]
+
+
 def run_one(name: str, path: str, seed: int, items: Sequence[tuple[str, str]], workdir: str, per_code: int,
             num_samples: int, judge: Any) -> dict[str, Any]:
     """Trains one recipe (defaults + ``items``) with ``train.seed = seed`` and scores its claim and samples."""
@@ -167,6 +178,7 @@ def run_one(name: str, path: str, seed: int, items: Sequence[tuple[str, str]], w
     overrides_lib.apply_items(config, items)
     config.train.seed = seed
     row: dict[str, Any] = {"recipe": name, "seed": seed, "set": [f"{k}={v}" for k, v in items], "date": utc_now(),
+                           "config_digest": config_digest(config),
                            "load_start": load_average(), "steps": int(config.train.steps), "model": config.model.name}
     start, cpu = time.perf_counter(), os.times()
     result = trainer.train(config, workdir)
@@ -256,9 +268,9 @@ def groups(rows: Mapping[str, Mapping[str, Any]]) -> dict[tuple[str, str], list[
 def markdown(rows: Mapping[str, Mapping[str, Any]], header: Sequence[str]) -> str:
     """The results file: provenance, then one line per (recipe, overrides) with the claim and sample quality."""
     lines = ["# Each variant's paper claim at its recipe's defaults", "", *header, "",
-             "| recipe | overrides | steps | seeds | claim (mean ± std over seeds) | FCD ↓ | CS ↑ | "
+             "| recipe | overrides | config digest | steps | seeds | claim (mean ± std over seeds) | FCD ↓ | CS ↑ | "
              "train CPU s / seed | wall s / seed | load (start → end) |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     real = None
     for (recipe, sets), members in groups(rows).items():
         fcd, fcd_s = mean_std([r["quality"]["fcd"] for r in members])
@@ -266,7 +278,8 @@ def markdown(rows: Mapping[str, Mapping[str, Any]], header: Sequence[str]) -> st
         cpu, wall = mean_std([r["cpu_seconds"] for r in members])[0], mean_std([r["train_seconds"] for r in members])[0]
         loads = f"{members[0]['load_start'].split(',')[0]} → {members[-1]['load_end'].split(',')[0]}"
         seeds = ",".join(str(r["seed"]) for r in members)
-        lines.append(f"| {recipe} | {sets or '(defaults)'} | {members[0]['steps']} | {seeds} | "
+        digest = members[0].get("config_digest", "-")
+        lines.append(f"| {recipe} | {sets or '(defaults)'} | {digest} | {members[0]['steps']} | {seeds} | "
                      f"{claim_cells(members)} | {fcd:.1f} ± {fcd_s:.1f} | {cs:.2f} ± {cs_s:.2f} | {cpu:.0f} | "
                      f"{wall:.0f} | {loads} |")
         real = real or members[0].get("real")

@@ -71,5 +71,5 @@ def test_markdown_groups_seeds_and_reports_the_sgan_gap():
                 "cpu_seconds": 1.0, "train_seconds": 2.0, "load_start": "0.1, 0, 0", "load_end": "0.2, 0, 0"}
 
     text = vc.markdown({"a": row(0, 0.97, 0.93), "b": row(1, 0.95, 0.93)}, ["- header"])
-    assert "| sgan_digits | (defaults) | 10 | 0,1 |" in text
+    assert "| sgan_digits | (defaults) | - | 10 | 0,1 |" in text
     assert "gap 3.0 ± 1.0 points, min 2.0" in text
