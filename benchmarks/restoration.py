@@ -84,7 +84,7 @@ from tfgan_apps.data.degradations import build_degradation  # noqa: E402
 from tfgan_apps.data.paired import held_out_pairs  # noqa: E402
 from tfgan_apps.restoration.callbacks import bicubic, evaluate_pairs, quality  # noqa: E402
 from tfgan_apps.trainer import Trainer  # noqa: E402
-from tfgan_apps.visualize import to_uint8  # noqa: E402
+from tfgan_apps.visualize import to_uint8, with_title  # noqa: E402
 
 TASKS = {"denoise": "denoise_photos", "derain": "derain_photos", "sr": "srgan_x4_photos"}
 COLUMNS = ("psnr", "ssim", "psnr_y", "ssim_y")
@@ -483,21 +483,37 @@ def generalization(task: str, config: Any, models: list[Model], scale: int = 1) 
     return records
 
 
-def grid_picture(records: list[dict[str, Any]], path: str, crop: int = 96, pad: int = 4) -> list[str]:
-    """One row per cell (its first held-out pair, a ``crop`` px centre crop): input | baseline | models | target.
-    Pops the tiles from the records; returns the column titles."""
-    lines = []
+def short_label(label: str) -> str:
+    """A picture column title: a model label without 'ours: ' and the export name."""
+    for cut in ("ours: ", " (restorer_psnr)", " (restorer)"):
+        label = label.replace(cut, "")
+    label = label.replace("derain_", "").replace("denoise_", "").replace("photos:", "recipe:")
+    return "ours" if label == "restorer" else label
+
+
+def grid_picture(records: list[dict[str, Any]], path: str, crop: int = 112, pad: int = 4) -> list[str]:
+    """One row per cell (its first held-out pair, a ``crop`` px centre crop), titled with the cell; columns
+    input | baseline | models | target under a header of column titles. Pops the tiles from the records;
+    returns the column titles."""
+    titles = ["degraded input", records[0]["baseline"]["name"], *records[0]["models"], "target"]
+    short = ["input", records[0]["baseline"]["name"].split(" (")[0], *map(short_label, records[0]["models"]), "target"]
+    def strip(tiles: list[np.ndarray]) -> np.ndarray:
+        cols = [t for tile in tiles for t in (tile, np.full((tile.shape[0], pad, 3), 255, np.uint8))][:-1]
+        return np.concatenate(cols, axis=1)
+
+    lines = [strip([with_title(np.full((0, crop, 3), 255, np.uint8), t) for t in short])]
     for r in records:
         tiles = [to_uint8(t) for t in r.pop("tiles")]
         h, w = tiles[0].shape[:2]
         top, left = (h - crop) // 2, (w - crop) // 2
-        tiles = [t[top:top + crop, left:left + crop] for t in tiles]
-        gap = np.full((crop, pad, 3), 255, np.uint8)
-        line = np.concatenate([t for tile in tiles for t in (tile, gap)][:-1], axis=1)
-        lines += [line, np.full((pad, line.shape[1], 3), 255, np.uint8)]
+        line = strip([t[top:top + crop, left:left + crop] for t in tiles])
+        outside = "" if r["in_range"] else "  (outside the recipe's training ranges)"
+        lines.append(with_title(line, r["cell"] + outside))
+    white = np.full((pad, lines[0].shape[1], 3), 255, np.uint8)
+    picture = np.concatenate([x for line in lines for x in (line, white)][:-1])
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    tf.io.write_file(path, tf.io.encode_png(np.concatenate(lines[:-1], axis=0)))
-    return ["degraded input", records[0]["baseline"]["name"], *records[0]["models"], "target"]
+    tf.io.write_file(path, tf.io.encode_png(picture))
+    return titles
 
 
 def verdicts(records: list[dict[str, Any]]) -> list[str]:
@@ -574,8 +590,8 @@ def run_task(task: str, args: argparse.Namespace) -> tuple[list[Row], float, lis
             records = generalization(task, config, models, scale)
             path = os.path.join(args.pictures, f"restoration_generalization_{task}.png")
             titles = grid_picture(records, path)
-            source += (f"; picture `{os.path.relpath(path, ROOT)}`: one row per cell (first held-out photo, 96 px "
-                       f"centre crop), columns `{' | '.join(titles)}`")
+            source += (f"; picture `{os.path.relpath(path, ROOT)}`: one row per cell (first held-out photo, 112 px "
+                       f"centre crop, titled), columns `{' | '.join(titles)}`")
             args.grid_results_[task] = (records, models, config, source)
     return None if rows is None else (rows, trained, titles)
 
