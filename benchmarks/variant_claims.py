@@ -257,12 +257,22 @@ def claim_cells(rows: Sequence[Mapping[str, Any]]) -> str:
 
 
 def groups(rows: Mapping[str, Mapping[str, Any]]) -> dict[tuple[str, str], list[Mapping[str, Any]]]:
-    """Rows grouped by (recipe, overrides), seeds in order."""
+    """Rows grouped by (recipe, resolved settings), seeds in order: runs with equal config digests pool, whether
+    they reached those settings by the recipe's defaults or by ``--set`` (rows without a digest: by overrides)."""
     out: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for row in sorted(rows.values(), key=lambda r: (r["recipe"], " ".join(r["set"]), r["seed"])):
         if "error" not in row:
-            out.setdefault((row["recipe"], " ".join(row["set"])), []).append(row)
+            out.setdefault((row["recipe"], row.get("config_digest") or " ".join(row["set"])), []).append(row)
     return out
+
+
+def overrides_cell(members: Sequence[Mapping[str, Any]]) -> str:
+    """The overrides of a group: "(defaults)" when some run used none, plus the other spellings of it."""
+    spellings = sorted({" ".join(r["set"]) for r in members})
+    if "" in spellings:
+        rest = [s for s in spellings if s]
+        return "(defaults)" + (f" = {'; '.join(rest)} at the time" if rest else "")
+    return "; ".join(spellings)
 
 
 def markdown(rows: Mapping[str, Mapping[str, Any]], header: Sequence[str]) -> str:
@@ -272,14 +282,15 @@ def markdown(rows: Mapping[str, Mapping[str, Any]], header: Sequence[str]) -> st
              "train CPU s / seed | wall s / seed | load (start → end) |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     real = None
-    for (recipe, sets), members in groups(rows).items():
+    for (recipe, _), members in groups(rows).items():
+        sets = overrides_cell(members)
         fcd, fcd_s = mean_std([r["quality"]["fcd"] for r in members])
         cs, cs_s = mean_std([r["quality"]["cs"] for r in members])
         cpu, wall = mean_std([r["cpu_seconds"] for r in members])[0], mean_std([r["train_seconds"] for r in members])[0]
         loads = f"{members[0]['load_start'].split(',')[0]} → {members[-1]['load_end'].split(',')[0]}"
         seeds = ",".join(str(r["seed"]) for r in members)
         digest = members[0].get("config_digest", "-")
-        lines.append(f"| {recipe} | {sets or '(defaults)'} | {digest} | {members[0]['steps']} | {seeds} | "
+        lines.append(f"| {recipe} | {sets} | {digest} | {members[0]['steps']} | {seeds} | "
                      f"{claim_cells(members)} | {fcd:.1f} ± {fcd_s:.1f} | {cs:.2f} ± {cs_s:.2f} | {cpu:.0f} | "
                      f"{wall:.0f} | {loads} |")
         real = real or members[0].get("real")

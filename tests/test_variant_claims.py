@@ -73,3 +73,14 @@ def test_markdown_groups_seeds_and_reports_the_sgan_gap():
     text = vc.markdown({"a": row(0, 0.97, 0.93), "b": row(1, 0.95, 0.93)}, ["- header"])
     assert "| sgan_digits | (defaults) | - | 10 | 0,1 |" in text
     assert "gap 3.0 ± 1.0 points, min 2.0" in text
+
+
+def test_runs_with_equal_settings_pool_whether_set_by_defaults_or_overrides():
+    base = {"recipe": "infogan_digits", "model": "infogan", "steps": 10, "config_digest": "abc",
+            "claim": {"purity": 0.5, "distinct": 5.0, "matched_error": 0.5}, "quality": {"fcd": 1.0, "cs": 2.0},
+            "cpu_seconds": 1.0, "train_seconds": 1.0, "load_start": "1, 1, 1", "load_end": "1, 1, 1"}
+    rows = {"a": {**base, "seed": 0, "set": ["train.g_lr=1e-3"]}, "b": {**base, "seed": 1, "set": []},
+            "c": {**base, "seed": 0, "set": ["train.g_lr=2e-4"], "config_digest": "def"}}
+    text = vc.markdown(rows, [])
+    assert "| infogan_digits | (defaults) = train.g_lr=1e-3 at the time | abc | 10 | 0,1 |" in text
+    assert "| infogan_digits | train.g_lr=2e-4 | def | 10 | 0 |" in text
