@@ -263,7 +263,7 @@ def groups(rows: Mapping[str, Mapping[str, Any]]) -> dict[tuple[str, str], list[
     for row in sorted(rows.values(), key=lambda r: (r["recipe"], " ".join(r["set"]), r["seed"])):
         if "error" not in row:
             out.setdefault((row["recipe"], row.get("config_digest") or " ".join(row["set"])), []).append(row)
-    return out
+    return {key: sorted(members, key=lambda r: r["seed"]) for key, members in out.items()}
 
 
 def overrides_cell(members: Sequence[Mapping[str, Any]]) -> str:
