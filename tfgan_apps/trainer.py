@@ -240,6 +240,7 @@ class TimeBudget(keras.callbacks.Callback):
         self.step0: int | None = None  # step at the first on_train_begin
         self.step1 = 0  # step after the first training step
         self.window: tuple[int, int] | None = None
+        self.elapsed = self.cpu_elapsed = 0.0  # wall / CPU seconds of training up to the last step's end
 
     def _decay(self) -> Any:
         return getattr(self.model, "lr_decay", None) if self.fit_decay else None
@@ -267,6 +268,7 @@ class TimeBudget(keras.callbacks.Callback):
             self.step1 = int(self.model.step.numpy())
             return
         elapsed = now - self.start
+        self.elapsed, self.cpu_elapsed = elapsed, time.process_time() - self.cpu_start
         if elapsed >= self.seconds:
             self.expired = True
             self.model.stop_training = True
@@ -276,14 +278,13 @@ class TimeBudget(keras.callbacks.Callback):
         self._fit_window(step + int(rate * (self.seconds - elapsed)) + 1)
 
     def summary(self) -> dict[str, Any]:
-        """What the budget did: minutes, whether it ended the run, steps, wall / CPU seconds, the decay window."""
-        now = time.monotonic()
+        """What the budget did: minutes, whether it ended the run, steps, wall / CPU seconds of training (to the
+        end of the last step; final evaluation and export not included), the decay window."""
         step = int(self.model.step.numpy()) if self.model is not None else None
         return {
             "max_minutes": self.seconds / 60.0, "stopped_by_budget": self.expired, "first_step": self.step0,
             "last_step": step, "setup_seconds": round(self.setup_seconds, 2),
-            "train_seconds": round(now - self.start, 2) if self.start is not None else 0.0,
-            "cpu_seconds": round(time.process_time() - self.cpu_start, 2) if self.start is not None else 0.0,
+            "train_seconds": round(self.elapsed, 2), "cpu_seconds": round(self.cpu_elapsed, 2),
             "lr_decay_window": list(self.window) if self.window else None,
         }
 
