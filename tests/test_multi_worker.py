@@ -38,10 +38,12 @@ def launch_cmd(workdir: str, log_dir: str, steps: int = STEPS) -> list[str]:
 
 
 def network_weights(checkpoint: str) -> dict[str, np.ndarray]:
-    """Generator and discriminator variables of a checkpoint (optimizer slots excluded)."""
+    """The networks' variables of a checkpoint: trainable weights (saved under the optimizers'
+    ``_trainable_variables``), non-trainable ones (BatchNorm statistics) and the EMA generator."""
     reader = tf.train.load_checkpoint(checkpoint)
     return {k: reader.get_tensor(k) for k in reader.get_variable_to_shape_map()
-            if k.startswith(("generator/", "discriminator/")) and "OPTIMIZER_SLOT" not in k}
+            if (k.startswith(("generator/", "discriminator/", "ema_generator/")) or "/_trainable_variables/" in k)
+            and "OPTIMIZER_SLOT" not in k}
 
 
 def assert_same_weights(a: str, b: str, atol: float = 1e-5) -> None:
