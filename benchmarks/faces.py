@@ -48,7 +48,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import overrides  # noqa: E402
-from provenance import load_average, machine, utc_now  # noqa: E402
+from provenance import load_average, machine, read_store, utc_now  # noqa: E402
 from recipes import ROOT, halves, list_recipes, load_config, score_faces  # noqa: E402
 
 from tfgan_apps import evaluation, trainer  # noqa: E402
@@ -334,11 +334,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     if unknown:
         raise SystemExit(f"unknown variants {unknown}; valid: {', '.join(variants)}")
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
-    store = os.path.splitext(args.results)[0] + ".json"
-    saved: dict[str, Any] = {}
-    if os.path.exists(store):
-        with open(store) as f:
-            saved = json.load(f)
+    store, saved = read_store(args.results)
     rows: dict[str, Any] = saved.get("runs", {})
     images, labels = face_arrays()
     rater = FaceRater(images, labels)

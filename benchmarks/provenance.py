@@ -8,6 +8,7 @@ table says whether the machine was idle or shared while it was measured.
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import platform
 
@@ -50,3 +51,13 @@ def load_note(start: str, end: str) -> str:
     """How busy the machine was: the load average at the start and the end of a run."""
     return (f"load average (1, 5, 15 min) {start} at the start, {end} at the end "
             f"({os.cpu_count()} cores: a load near the core count means the machine was otherwise idle)")
+
+
+def read_store(results: str) -> tuple[str, dict]:
+    """(path, contents) of the JSON store beside a results markdown file (``x.md`` → ``x.json``; {} when absent):
+    where benchmarks accumulate their rows over runs."""
+    store = os.path.splitext(results)[0] + ".json"
+    if not os.path.exists(store):
+        return store, {}
+    with open(store) as f:
+        return store, json.load(f)

@@ -57,7 +57,7 @@ import keras  # noqa: E402
 import ml_collections  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from provenance import load_average, machine, utc_now  # noqa: E402
+from provenance import load_average, machine, read_store, utc_now  # noqa: E402
 
 from tfgan_apps import evaluation, trainer  # noqa: E402
 from tfgan_apps.data import load_source  # noqa: E402
@@ -370,11 +370,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     unknown = [n for n in names if n not in available]
     if unknown:
         raise SystemExit(f"unknown recipes {unknown}; valid: {', '.join(available)}")
-    store = os.path.splitext(args.results)[0] + ".json"
-    rows: dict[str, Any] = {}
-    if os.path.exists(store):
-        with open(store) as f:
-            rows = json.load(f)
+    store, rows = read_store(args.results)
     header = [f"- machine: {machine()}",
               "- command: `python benchmarks/recipes.py [--recipes=...]` (each row: its own date and load; "
               "rows accumulate over runs in `recipes.json`)",

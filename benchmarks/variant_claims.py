@@ -49,7 +49,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import overrides as overrides_lib  # noqa: E402
-from provenance import load_average, machine, utc_now  # noqa: E402
+from provenance import load_average, machine, read_store, utc_now  # noqa: E402
 from recipes import list_recipes, load_config, score_digits  # noqa: E402
 
 from tfgan_apps import evaluation, trainer  # noqa: E402
@@ -331,11 +331,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     if unknown:
         raise SystemExit(f"unknown recipes {unknown}; valid: {', '.join(available)}")
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
-    store = os.path.splitext(args.results)[0] + ".json"
-    rows: dict[str, Any] = {}
-    if os.path.exists(store):
-        with open(store) as f:
-            rows = json.load(f)
+    store, rows = read_store(args.results)
     command = "python benchmarks/variant_claims.py " + " ".join(sys.argv[1:] if argv is None else argv)
     header = [f"- machine: {machine()}",
               f"- last command: `{command.strip()}`; each row records its own date, load, overrides and seed "
