@@ -37,7 +37,6 @@ import shlex
 import shutil
 import sys
 import tempfile
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -48,7 +47,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import overrides  # noqa: E402
-from provenance import load_average, machine, read_store, utc_now  # noqa: E402
+from provenance import load_average, machine, read_store, timed, utc_now  # noqa: E402
 from recipes import ROOT, halves, list_recipes, load_config, score_faces  # noqa: E402
 
 from tfgan_apps import evaluation, trainer  # noqa: E402
@@ -211,11 +210,8 @@ def run_one(label: str, recipe: str, fields: Mapping[str, Any], sets: Sequence[t
     row: dict[str, Any] = {"variant": label, "recipe": recipe, "seed": seed, "date": utc_now(),
                            "load_start": load_average(), "steps": int(config.train.steps),
                            "overrides": {**{k: str(v) for k, v in fields.items()}, **dict(sets)}}
-    start, cpu = time.perf_counter(), os.times()
-    result = trainer.train(config, workdir)
-    after = os.times()
-    row.update(train_seconds=time.perf_counter() - start,
-               cpu_seconds=(after.user + after.system) - (cpu.user + cpu.system), load_end=load_average())
+    result, timing = timed(lambda: trainer.train(config, workdir))
+    row.update(timing)
     model = result["model"]
     fake = evaluation.generate_samples(model, num_samples, seed=SAMPLE_SEED, progress=False)
     row["scores"] = score(fake, real, rater)

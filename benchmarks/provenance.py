@@ -11,6 +11,9 @@ import datetime
 import json
 import os
 import platform
+import time
+from collections.abc import Callable
+from typing import Any
 
 
 def cpu_model() -> str:
@@ -61,3 +64,13 @@ def read_store(results: str) -> tuple[str, dict]:
         return store, {}
     with open(store) as f:
         return store, json.load(f)
+
+
+def timed(fn: Callable[[], Any]) -> tuple[Any, dict[str, Any]]:
+    """(``fn()``, its wall seconds ``train_seconds``, user + system ``cpu_seconds`` of this process and the load
+    average at its end ``load_end``): how the benchmarks time a training."""
+    start, cpu = time.perf_counter(), os.times()
+    result = fn()
+    after = os.times()
+    return result, {"train_seconds": time.perf_counter() - start,
+                    "cpu_seconds": (after.user + after.system) - (cpu.user + cpu.system), "load_end": load_average()}

@@ -57,7 +57,7 @@ import keras  # noqa: E402
 import ml_collections  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from provenance import load_average, machine, read_store, utc_now  # noqa: E402
+from provenance import load_average, machine, read_store, timed, utc_now  # noqa: E402
 
 from tfgan_apps import evaluation, trainer  # noqa: E402
 from tfgan_apps.data import load_source  # noqa: E402
@@ -280,12 +280,8 @@ def run_recipe(name: str, path: str, workdir: str, num_samples: int) -> dict[str
         return {**row, "skipped": f"needs the user's data ({error})"}
     if family is None:
         return {**row, "skipped": f"no metric here for model {config.model.name!r} on {config.data.source!r}"}
-    start, cpu = time.perf_counter(), os.times()
-    result = trainer.train(config, workdir)
-    after = os.times()
-    row["train_seconds"] = time.perf_counter() - start
-    row["cpu_seconds"] = (after.user + after.system) - (cpu.user + cpu.system)
-    row["load_end"] = load_average()
+    result, timing = timed(lambda: trainer.train(config, workdir))
+    row.update(timing)
     model, source = result["model"], load_source(config.data)
     start = time.perf_counter()
     if family == "points":

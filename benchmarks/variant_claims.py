@@ -49,7 +49,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import overrides as overrides_lib  # noqa: E402
-from provenance import load_average, machine, read_store, utc_now  # noqa: E402
+from provenance import load_average, machine, read_store, timed, utc_now  # noqa: E402
 from recipes import list_recipes, load_config, score_digits  # noqa: E402
 
 from tfgan_apps import evaluation, trainer  # noqa: E402
@@ -180,11 +180,8 @@ def run_one(name: str, path: str, seed: int, items: Sequence[tuple[str, str]], w
     row: dict[str, Any] = {"recipe": name, "seed": seed, "set": [f"{k}={v}" for k, v in items], "date": utc_now(),
                            "config_digest": config_digest(config),
                            "load_start": load_average(), "steps": int(config.train.steps), "model": config.model.name}
-    start, cpu = time.perf_counter(), os.times()
-    result = trainer.train(config, workdir)
-    after = os.times()
-    row.update(train_seconds=time.perf_counter() - start,
-               cpu_seconds=(after.user + after.system) - (cpu.user + cpu.system), load_end=load_average())
+    result, timing = timed(lambda: trainer.train(config, workdir))
+    row.update(timing)
     model = result["model"]
     if config.model.name == "infogan":
         row["claim"] = infogan_claim(model, judge, per_code)
