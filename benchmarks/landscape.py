@@ -4,16 +4,17 @@
                                    [--width=16] [--num_samples=500] [--workdir=tensorboard_logs/sweeps/landscape]
                                    [--set FIELD=VALUE ...] [--results=benchmarks/results/landscape.md]
 
-Kurach et al. 2018 ("The GAN Landscape") and Lucic et al. 2017 ask which loss, penalty and normalisation reach
-the best quality for an equal budget of hyperparameter trials. Here, on the bundled digits: the ``dcgan_digits``
-recipe made small (``--image_size`` px, width ``--width`` G and D, ``--steps`` generator steps per trial, no XLA,
-no export), one Optuna study per loss family (non_saturating, least_squares, wasserstein_gp = WGAN + gradient
-penalty, hinge) in one SQLite storage, each with ``--trials_per_family`` trials of the default search space
-(``config.sweep.space``: the Lucic et al. ranges for learning rate, β1, d_steps, penalty λ and D normalisation),
-run through ``tfgan_apps.sweep.run_worker`` exactly as ``tfgan-sweep`` runs them. Families are run round-robin
-(trial 1 of every family, then trial 2, ...), so an interrupted run still has equal budgets up to its last round.
-The random sampler draws every value from (sweep seed, trial number, parameter name): trial k of every family
-gets the same learning rate, β1, d_steps and normalisation, a paired comparison of the losses.
+Kurach et al. 2018 ("The GAN Landscape") and Lucic et al. 2017 ask which loss, penalty and normalisation reach the
+best quality for an equal budget of hyperparameter trials. Here, on the bundled digits: the plain DCGAN of
+``config.dcgan_digits_config`` (no EMA, constant rates) made small (``--image_size`` px, width ``--width`` G and
+D, ``--steps`` generator steps per trial, no XLA, no export), one Optuna study per loss family (non_saturating,
+least_squares, wasserstein_gp = WGAN + gradient penalty, hinge) in one SQLite storage, each with
+``--trials_per_family`` trials of the default search space (``config.sweep.space``: the Lucic et al. ranges for
+learning rate, β1, d_steps, penalty λ and D normalisation), run through ``tfgan_apps.sweep.run_worker`` exactly as
+``tfgan-sweep`` runs them. Families are run round-robin (trial 1 of every family, then trial 2, ...), so an
+interrupted run still has equal budgets up to its last round. The random sampler draws every value from (sweep
+seed, trial number, parameter name): trial k of every family gets the same learning rate, β1, d_steps and
+normalisation, a paired comparison of the losses.
 
 Objective: FCD (Fréchet distance on the in-project digits classifier's features, ``--image_size`` px) of
 ``--num_samples`` samples, reported every ``--report_every`` steps (median pruning after 3 finished trials of a
@@ -51,10 +52,15 @@ FAMILIES = ("non_saturating", "least_squares", "wasserstein_gp", "hinge")
 
 
 def landscape_config(args: argparse.Namespace) -> ml_collections.ConfigDict:
-    """The small digits recipe every trial starts from (the sweep then writes its sampled values into it)."""
-    from tfgan_apps.configs.dcgan_digits import get_config
+    """The small digits DCGAN every trial starts from (the sweep then writes its sampled values into it).
 
-    config = get_config()
+    The plain DCGAN of ``config.dcgan_digits_config`` (constant learning rates, no EMA of G), not today's
+    ``dcgan_digits`` recipe: its EMA (β 0.999) and cosine decay are tuned to 8,000 steps, and over a trial of a
+    few hundred steps the EMA generator is still mostly its initial weights, which would hide the loss, rate and
+    normalisation the study compares."""
+    from tfgan_apps.config import dcgan_digits_config
+
+    config = dcgan_digits_config()
     config.data.image_size = args.image_size
     config.model.generator.width = args.width
     config.model.discriminator.width = args.width

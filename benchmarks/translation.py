@@ -1,7 +1,7 @@
 """Translation benchmark: unpaired de-raining / night → day (CycleGAN), colorization and inpainting (pix2pix).
 
-    python benchmarks/translation.py [--minutes=25] [--tasks=derain,night,colorize,inpaint] [--paired_minutes=0]
-        [--gan_fraction=-1] [--append] [--set FIELD=VALUE ...] [--workdir=/tmp/tfgan_translation]
+    python benchmarks/translation.py [--minutes=25 | --steps=N] [--tasks=derain,night,colorize,inpaint]
+        [--paired_minutes=0] [--gan_fraction=-1] [--append] [--set FIELD=VALUE ...] [--workdir=/tmp/tfgan_translation]
         [--results=benchmarks/results/translation.md] [--pictures=docs]
 
 Held-out images: each recipe's ``data.eval_photos`` (``chelsea``, ``coffee``; in no training domain),
@@ -58,7 +58,7 @@ os.environ.setdefault("TFGAN_PROGRESS", "0")
 
 import overrides as overrides_lib  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from provenance import load_average, load_note, machine, utc_now  # noqa: E402
+from provenance import load_average, load_note, machine, timed, utc_now  # noqa: E402
 from restoration import load_config, train_for, train_phases  # noqa: E402
 
 from tfgan_apps.data.degradations import build_degradation, split_mask  # noqa: E402
@@ -66,6 +66,7 @@ from tfgan_apps.data.paired import held_out_pairs  # noqa: E402
 from tfgan_apps.data.unpaired import held_out_translation  # noqa: E402
 from tfgan_apps.metrics import translation as tr  # noqa: E402
 from tfgan_apps.restoration.inference import pyramid_fill  # noqa: E402
+from tfgan_apps.trainer import Trainer  # noqa: E402
 
 TASKS = {"derain": "cyclegan_derain_photos", "night": "cyclegan_night_photos", "colorize": "colorize_photos",
          "inpaint": "inpaint_photos"}
@@ -135,7 +136,10 @@ def unpaired_task(task: str, args: argparse.Namespace) -> tuple[list[Row], list[
         rows.append(scored(task, "histogram equalization", apply(tr.equalize, inputs), truths))
     workdir = os.path.join(args.workdir, task)
     shutil.rmtree(workdir, ignore_errors=True)
-    trainer, note, _ = train_for(config, workdir, args.minutes * 60)
+    if args.steps > 0:
+        trainer, note = train_steps(config, workdir, args.steps)
+    else:
+        trainer, note, _ = train_for(config, workdir, args.minutes * 60)
     model, source = trainer.model, trainer.run.source
     ba, ab = model_fn(lambda x: model.translate(x, "ba")), model_fn(lambda x: model.translate(x, "ab"))
     outputs = apply(ba, inputs)
@@ -151,6 +155,20 @@ def unpaired_task(task: str, args: argparse.Namespace) -> tuple[list[Row], list[
     if args.paired_minutes > 0:
         rows.append(paired_row(task, config, inputs, truths, args))
     return rows, truths
+
+
+def train_steps(config: Any, workdir: str, steps: int) -> tuple[Trainer, str]:
+    """Trains the run in ``workdir`` for exactly ``steps`` steps (``train.steps``, no time budget: the recipe's
+    learning-rate schedule over those steps) with ``Trainer``; returns it and a note of its wall and CPU
+    seconds. On a shared machine a step budget measures the model, a wall-clock budget the other jobs."""
+    with config.unlocked():
+        config.train.steps = int(steps)
+        config.train.max_minutes = 0.0
+    trainer = Trainer(config, workdir)
+    _, timing = timed(trainer.fit)
+    note = (f"{steps} steps (step budget) in {timing['train_seconds']:.0f} s incl. build "
+            f"(CPU {timing['cpu_seconds']:.0f} s; load at the end {timing['load_end']})")
+    return trainer, note
 
 
 def paired_row(task: str, unpaired_config: Any, inputs: list[np.ndarray], truths: list[np.ndarray],
@@ -343,7 +361,8 @@ def markdown(results: list[tuple[str, list[Row], list[str]]], args: argparse.Nam
              f"- date (UTC): {started}",
              f"- machine: {machine()}; {load}; indicative, machine shared with other sessions",
              f"- command: `{command}`",
-             f"- training per model: {args.minutes:g} min wall-clock after the first step (paired upper bound: "
+             (f"- training per CycleGAN: {args.steps} steps (step budget); " if args.steps > 0 else "")
+             + f"- training per model: {args.minutes:g} min wall-clock after the first step (paired upper bound: "
              f"{args.paired_minutes:g} min{'' if args.paired_minutes else ', not run'})"
              + "".join(f"; `{field}={value}`" for field, value in args.set),
              "- held-out: 192 px centre crops of `chelsea` and `coffee` (in no training domain), degraded with "
@@ -384,6 +403,9 @@ def main() -> None:
     """Parses the flags, runs the tasks one after another, writes the results and pictures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=25.0, help="training wall-clock minutes per model")
+    parser.add_argument("--steps", type=int, default=0,
+                        help="derain / night: train the CycleGAN exactly this many steps instead of --minutes "
+                             "(for shared machines; the table notes its wall and CPU seconds)")
     parser.add_argument("--paired_minutes", type=float, default=0.0,
                         help="minutes of the paired pix2pix upper bound of derain / night (0 = skip)")
     parser.add_argument("--gan_fraction", type=float, default=-1.0,
@@ -409,6 +431,8 @@ def main() -> None:
     unknown = sorted(set(tasks) - set(TASKS))
     if unknown:
         parser.error(f"unknown task(s) {', '.join(unknown)}; valid: {', '.join(TASKS)}")
+    if args.steps > 0 and set(tasks) - {"derain", "night"}:
+        parser.error("--steps applies to the unpaired tasks (derain, night) only; use --minutes for the others")
     tf.get_logger().setLevel("ERROR")
     started, load_start, t0 = utc_now(), load_average(), time.monotonic()
     command = "python benchmarks/translation.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
