@@ -1,7 +1,8 @@
 """Translation benchmark: unpaired de-raining / night → day (CycleGAN), colorization and inpainting (pix2pix).
 
     python benchmarks/translation.py [--minutes=25 | --steps=N] [--tasks=derain,night,colorize,inpaint]
-        [--paired_minutes=0] [--gan_fraction=-1] [--append] [--set FIELD=VALUE ...] [--workdir=/tmp/tfgan_translation]
+        [--paired_minutes=0 | --paired_steps=N] [--paired_only] [--gan_fraction=-1] [--append]
+        [--set FIELD=VALUE ...] [--workdir=/tmp/tfgan_translation]
         [--results=benchmarks/results/translation.md] [--pictures=docs]
 
 Held-out images: each recipe's ``data.eval_photos`` (``chelsea``, ``coffee``; in no training domain),
@@ -134,25 +135,26 @@ def unpaired_task(task: str, args: argparse.Namespace) -> tuple[list[Row], list[
     else:
         rows.append(scored(task, "auto gamma + grey world", apply(tr.auto_gamma, inputs), truths))
         rows.append(scored(task, "histogram equalization", apply(tr.equalize, inputs), truths))
-    workdir = os.path.join(args.workdir, task)
-    shutil.rmtree(workdir, ignore_errors=True)
-    if args.steps > 0:
-        trainer, note = train_steps(config, workdir, args.steps)
-    else:
-        trainer, note, _ = train_for(config, workdir, args.minutes * 60)
-    model, source = trainer.model, trainer.run.source
-    ba, ab = model_fn(lambda x: model.translate(x, "ba")), model_fn(lambda x: model.translate(x, "ab"))
-    outputs = apply(ba, inputs)
-    cycle_b = np.mean([tr.psnr_ssim(ab(o[None])[0], x)[0] for o, x in zip(outputs, inputs)])
-    cycle_a = np.mean([tr.psnr_ssim(ba(ab(t[None]))[0], t)[0] for t in truths])
-    crops_a = tr.to_unit(source.domain_examples("a", KID_CROPS))
-    crops_b = tr.to_unit(source.domain_examples("b", KID_CROPS))
-    kid_after = 1e3 * tr.raw_kid(crops_a, ba(crops_b), subset_size=50)
-    kid_before = 1e3 * tr.raw_kid(crops_a, crops_b, subset_size=50)
-    rows.append(scored(task, "ours: CycleGAN F(B) (unpaired)", outputs, truths, note=note, kind="ours",
-                       cycle_psnr_b=float(cycle_b), cycle_psnr_a=float(cycle_a), kid_x1e3=kid_after,
-                       kid_untranslated_x1e3=kid_before))
-    if args.paired_minutes > 0:
+    if not args.paired_only:
+        workdir = os.path.join(args.workdir, task)
+        shutil.rmtree(workdir, ignore_errors=True)
+        if args.steps > 0:
+            trainer, note = train_steps(config, workdir, args.steps)
+        else:
+            trainer, note, _ = train_for(config, workdir, args.minutes * 60)
+        model, source = trainer.model, trainer.run.source
+        ba, ab = model_fn(lambda x: model.translate(x, "ba")), model_fn(lambda x: model.translate(x, "ab"))
+        outputs = apply(ba, inputs)
+        cycle_b = np.mean([tr.psnr_ssim(ab(o[None])[0], x)[0] for o, x in zip(outputs, inputs)])
+        cycle_a = np.mean([tr.psnr_ssim(ba(ab(t[None]))[0], t)[0] for t in truths])
+        crops_a = tr.to_unit(source.domain_examples("a", KID_CROPS))
+        crops_b = tr.to_unit(source.domain_examples("b", KID_CROPS))
+        kid_after = 1e3 * tr.raw_kid(crops_a, ba(crops_b), subset_size=50)
+        kid_before = 1e3 * tr.raw_kid(crops_a, crops_b, subset_size=50)
+        rows.append(scored(task, "ours: CycleGAN F(B) (unpaired)", outputs, truths, note=note, kind="ours",
+                           cycle_psnr_b=float(cycle_b), cycle_psnr_a=float(cycle_a), kid_x1e3=kid_after,
+                           kid_untranslated_x1e3=kid_before))
+    if args.paired_minutes > 0 or args.paired_steps > 0:
         rows.append(paired_row(task, config, inputs, truths, args))
     return rows, truths
 
@@ -174,7 +176,7 @@ def train_steps(config: Any, workdir: str, steps: int) -> tuple[Trainer, str]:
 def paired_row(task: str, unpaired_config: Any, inputs: list[np.ndarray], truths: list[np.ndarray],
                args: argparse.Namespace) -> Row:
     """The paired upper bound: the pix2pix ``derain_photos`` recipe with this task's degradation, trained on
-    both domains' photos with their clean truth for ``--paired_minutes``."""
+    both domains' photos with their clean truth for ``--paired_minutes`` (or exactly ``--paired_steps``)."""
     import ml_collections
 
     config = load_config("derain_photos")
@@ -186,7 +188,10 @@ def paired_row(task: str, unpaired_config: Any, inputs: list[np.ndarray], truths
     config.train.eval_every = 0
     workdir = os.path.join(args.workdir, f"{task}_paired")
     shutil.rmtree(workdir, ignore_errors=True)
-    trainer, note, _ = train_for(config, workdir, args.paired_minutes * 60)
+    if args.paired_steps > 0:
+        trainer, note = train_steps(config, workdir, args.paired_steps)
+    else:
+        trainer, note, _ = train_for(config, workdir, args.paired_minutes * 60)
     outputs = apply(model_fn(trainer.model.restore), inputs)
     return scored(task, "paired pix2pix L1 (upper bound)", outputs, truths, note=note, kind="paired")
 
@@ -325,6 +330,8 @@ def degradation_picture(path: str) -> list[str]:
 def targets(task: str, rows: list[Row]) -> str:
     """The issue's target of a task and whether our model meets it."""
     by_kind = {r.kind: r for r in rows}
+    if "ours" not in by_kind:
+        return f"{task}: CycleGAN not run in this section (--paired_only)"
     ours, given = by_kind["ours"].metrics, by_kind["input"].metrics
     if task in ("derain", "night"):
         need = given["psnr"] + 3.0
@@ -362,8 +369,10 @@ def markdown(results: list[tuple[str, list[Row], list[str]]], args: argparse.Nam
              f"- machine: {machine()}; {load}; indicative, machine shared with other sessions",
              f"- command: `{command}`",
              (f"- training per CycleGAN: {args.steps} steps (step budget); " if args.steps > 0 else "")
-             + f"- training per model: {args.minutes:g} min wall-clock after the first step (paired upper bound: "
-             f"{args.paired_minutes:g} min{'' if args.paired_minutes else ', not run'})"
+             + ("- CycleGAN: not run (--paired_only) (paired upper bound: " if args.paired_only else
+                f"- training per model: {args.minutes:g} min wall-clock after the first step (paired upper bound: ")
+             + (f"{args.paired_steps} steps)" if args.paired_steps > 0 else
+                f"{args.paired_minutes:g} min{'' if args.paired_minutes else ', not run'})")
              + "".join(f"; `{field}={value}`" for field, value in args.set),
              "- held-out: 192 px centre crops of `chelsea` and `coffee` (in no training domain), degraded with "
              "seed 2024; metrics on [0, 1] floats, means over the two photos", ""]
@@ -408,6 +417,11 @@ def main() -> None:
                              "(for shared machines; the table notes its wall and CPU seconds)")
     parser.add_argument("--paired_minutes", type=float, default=0.0,
                         help="minutes of the paired pix2pix upper bound of derain / night (0 = skip)")
+    parser.add_argument("--paired_steps", type=int, default=0,
+                        help="train the paired upper bound exactly this many steps instead of --paired_minutes")
+    parser.add_argument("--paired_only", action="store_true",
+                        help="derain / night: skip the CycleGAN, score only the input, baselines and paired model "
+                             "(to add the upper bound next to an earlier CycleGAN run, with --append)")
     parser.add_argument("--gan_fraction", type=float, default=-1.0,
                         help="colorize / inpaint: fraction of --minutes in the GAN phase after the L1 phase "
                              "(-1 = the recipe's 1 - pretrain_steps / steps; 0 = L1 only)")
@@ -431,8 +445,10 @@ def main() -> None:
     unknown = sorted(set(tasks) - set(TASKS))
     if unknown:
         parser.error(f"unknown task(s) {', '.join(unknown)}; valid: {', '.join(TASKS)}")
-    if args.steps > 0 and set(tasks) - {"derain", "night"}:
-        parser.error("--steps applies to the unpaired tasks (derain, night) only; use --minutes for the others")
+    if args.paired_only and not (args.paired_minutes > 0 or args.paired_steps > 0):
+        parser.error("--paired_only needs --paired_minutes or --paired_steps")
+    if (args.steps > 0 or args.paired_only) and set(tasks) - {"derain", "night"}:
+        parser.error("--steps / --paired_only apply to the unpaired tasks (derain, night) only")
     tf.get_logger().setLevel("ERROR")
     started, load_start, t0 = utc_now(), load_average(), time.monotonic()
     command = "python benchmarks/translation.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
