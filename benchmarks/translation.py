@@ -368,9 +368,10 @@ def markdown(results: list[tuple[str, list[Row], list[str]]], args: argparse.Nam
              f"- date (UTC): {started}",
              f"- machine: {machine()}; {load}; indicative, machine shared with other sessions",
              f"- command: `{command}`",
-             (f"- training per CycleGAN: {args.steps} steps (step budget); " if args.steps > 0 else "")
-             + ("- CycleGAN: not run (--paired_only) (paired upper bound: " if args.paired_only else
-                f"- training per model: {args.minutes:g} min wall-clock after the first step (paired upper bound: ")
+             ("- CycleGAN: not run (--paired_only)" if args.paired_only else
+              f"- training per CycleGAN: {args.steps} steps (step budget)" if args.steps > 0 else
+              f"- training per model: {args.minutes:g} min wall-clock after the first step")
+             + " (paired upper bound: "
              + (f"{args.paired_steps} steps)" if args.paired_steps > 0 else
                 f"{args.paired_minutes:g} min{'' if args.paired_minutes else ', not run'})")
              + "".join(f"; `{field}={value}`" for field, value in args.set),
