@@ -453,7 +453,8 @@ def main() -> None:
     tf.get_logger().setLevel("ERROR")
     started, load_start, t0 = utc_now(), load_average(), time.monotonic()
     command = "python benchmarks/translation.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    print(f"{args.minutes:g} min of training per model; {machine()}")
+    budget = f"{args.steps} steps per CycleGAN" if args.steps > 0 else f"{args.minutes:g} min of training per model"
+    print(f"{budget}; {machine()}")
     results = [(task, *run_task(task, args)) for task in tasks]
     if args.results:
         os.makedirs(os.path.dirname(os.path.abspath(args.results)), exist_ok=True)
